@@ -1,0 +1,449 @@
+//! Flow files: the YAML model the emulator runs, and its validation at start-up.
+
+use std::collections::BTreeMap;
+
+use serde_json::Value;
+use serde_yaml::Value as Yaml;
+
+use crate::inputs::{self, InputDef, InputType};
+use crate::model::{Label, Level};
+
+/// Task type of the Node script task.
+pub const NODE_SCRIPT: &str = "io.kestra.plugin.scripts.node.Script";
+/// Task type of the Node commands task.
+pub const NODE_COMMANDS: &str = "io.kestra.plugin.scripts.node.Commands";
+/// Task type of the log task.
+pub const LOG: &str = "io.kestra.plugin.core.log.Log";
+
+/// What a task does.
+#[derive(Debug, Clone, PartialEq)]
+pub enum TaskKind {
+    /// Write `script` to a `.js` file and run it with `node`.
+    Script {
+        /// Script source (a template).
+        script: String,
+    },
+    /// Run shell commands.
+    Commands {
+        /// Command lines (templates).
+        commands: Vec<String>,
+    },
+    /// Log a message.
+    Log {
+        /// Message (a template).
+        message: String,
+        /// Level, INFO by default.
+        level: Level,
+    },
+}
+
+/// A task of a flow.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Task {
+    /// Task id.
+    pub id: String,
+    /// Behaviour and its properties.
+    pub kind: TaskKind,
+    /// Commands run before the script or commands (templates).
+    pub before_commands: Vec<String>,
+    /// Files written in the working directory: name → content template.
+    pub input_files: BTreeMap<String, String>,
+    /// Environment variables: name → value template.
+    pub env: BTreeMap<String, String>,
+}
+
+/// The conversion types of flow outputs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OutputType {
+    /// Text as rendered.
+    String,
+    /// `Integer.valueOf`.
+    Int,
+    /// `Float.valueOf`.
+    Float,
+    /// `Boolean.valueOf`.
+    Bool,
+    /// Any JSON text.
+    Json,
+}
+
+/// A flow output.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OutputDef {
+    /// Output id.
+    pub id: String,
+    /// Conversion type.
+    pub kind: OutputType,
+    /// Value template.
+    pub value: String,
+}
+
+impl OutputDef {
+    /// Converts the rendered value to the declared type.
+    pub fn convert(&self, text: &str) -> Result<Value, String> {
+        let as_input = |kind| InputDef {
+            id: self.id.clone(),
+            kind,
+            required: true,
+            defaults: None,
+            values: Vec::new(),
+        };
+        let result = match self.kind {
+            OutputType::String => return Ok(Value::String(text.to_string())),
+            OutputType::Int => inputs::parse_value(&as_input(InputType::Int), text),
+            OutputType::Float => inputs::parse_value(&as_input(InputType::Float), text),
+            OutputType::Bool => inputs::parse_value(&as_input(InputType::Bool), text),
+            OutputType::Json => inputs::parse_value(&as_input(InputType::Json), text),
+        };
+        result.map_err(|cause| format!("Invalid value for output `{}`. Cause: {cause}", self.id))
+    }
+}
+
+/// A loaded flow.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Flow {
+    /// Flow id.
+    pub id: String,
+    /// Namespace.
+    pub namespace: String,
+    /// Revision (1 unless the file says otherwise).
+    pub revision: i64,
+    /// Disabled flows cannot be executed.
+    pub disabled: bool,
+    /// Flow labels.
+    pub labels: Vec<Label>,
+    /// Declared inputs.
+    pub inputs: Vec<InputDef>,
+    /// Tasks in order.
+    pub tasks: Vec<Task>,
+    /// Flow outputs.
+    pub outputs: Vec<OutputDef>,
+}
+
+fn get<'a>(map: &'a Yaml, key: &str) -> Option<&'a Yaml> {
+    map.get(key).filter(|value| !value.is_null())
+}
+
+/// Reads a scalar as text, the way YAML scalars become strings in Kestra properties.
+fn scalar(value: &Yaml) -> Option<String> {
+    match value {
+        Yaml::String(text) => Some(text.clone()),
+        Yaml::Number(number) => Some(number.to_string()),
+        Yaml::Bool(flag) => Some(flag.to_string()),
+        _ => None,
+    }
+}
+
+fn required_string(map: &Yaml, key: &str, owner: &str) -> Result<String, String> {
+    match get(map, key) {
+        None => Err(format!("{owner}: `{key}` is required")),
+        Some(value) => scalar(value).ok_or_else(|| format!("{owner}: `{key}` must be a string")),
+    }
+}
+
+fn string_list(map: &Yaml, key: &str, owner: &str) -> Result<Vec<String>, String> {
+    match get(map, key) {
+        None => Ok(Vec::new()),
+        Some(Yaml::Sequence(items)) => items
+            .iter()
+            .map(|item| scalar(item).ok_or_else(|| format!("{owner}: `{key}` must hold strings")))
+            .collect(),
+        Some(other) => scalar(other)
+            .map(|one| vec![one])
+            .ok_or_else(|| format!("{owner}: `{key}` must be a list of strings")),
+    }
+}
+
+fn string_map(map: &Yaml, key: &str, owner: &str) -> Result<BTreeMap<String, String>, String> {
+    match get(map, key) {
+        None => Ok(BTreeMap::new()),
+        Some(Yaml::Mapping(entries)) => {
+            let mut out = BTreeMap::new();
+            for (name, value) in entries {
+                let name = scalar(name)
+                    .ok_or_else(|| format!("{owner}: `{key}` must have string keys"))?;
+                let value = if value.is_null() {
+                    String::new()
+                } else {
+                    scalar(value).ok_or_else(|| {
+                        format!("{owner}: `{key}.{name}` must be a string")
+                    })?
+                };
+                out.insert(name, value);
+            }
+            Ok(out)
+        }
+        Some(_) => Err(format!("{owner}: `{key}` must be a map")),
+    }
+}
+
+fn check_id(text: &str, what: &str, allow_dot: bool, lower_only: bool) -> Result<(), String> {
+    let mut chars = text.chars();
+    let first_ok = chars.next().is_some_and(|ch| {
+        ch.is_ascii_digit() || if lower_only { ch.is_ascii_lowercase() } else { ch.is_ascii_alphabetic() }
+    });
+    let rest_ok = chars.all(|ch| {
+        let letter = if lower_only { ch.is_ascii_lowercase() } else { ch.is_ascii_alphabetic() };
+        letter || ch.is_ascii_digit() || ch == '_' || ch == '-' || (allow_dot && ch == '.')
+    });
+    if first_ok && rest_ok {
+        Ok(())
+    } else {
+        Err(format!("{what} `{text}` is not a valid identifier"))
+    }
+}
+
+fn parse_labels(flow: &Yaml) -> Result<Vec<Label>, String> {
+    match get(flow, "labels") {
+        None => Ok(Vec::new()),
+        Some(Yaml::Mapping(entries)) => entries
+            .iter()
+            .map(|(key, value)| match (scalar(key), scalar(value)) {
+                (Some(key), Some(value)) => Ok(Label { key, value }),
+                _ => Err("`labels` entries must be strings".to_string()),
+            })
+            .collect(),
+        Some(Yaml::Sequence(items)) => items
+            .iter()
+            .map(|item| {
+                let key = required_string(item, "key", "label")?;
+                let value = required_string(item, "value", "label")?;
+                Ok(Label { key, value })
+            })
+            .collect(),
+        Some(_) => Err("`labels` must be a map or a list of {key, value}".to_string()),
+    }
+}
+
+fn parse_input(item: &Yaml) -> Result<InputDef, String> {
+    let id = required_string(item, "id", "input")?;
+    check_id(&id, "input id", true, false)?;
+    let owner = format!("input `{id}`");
+    let type_name = required_string(item, "type", &owner)?;
+    let kind = InputType::parse(&type_name)
+        .ok_or_else(|| format!("{owner}: input type `{type_name}` is not supported"))?;
+    let required = match get(item, "required") {
+        None => true,
+        Some(Yaml::Bool(flag)) => *flag,
+        Some(_) => return Err(format!("{owner}: `required` must be true or false")),
+    };
+    let defaults = match get(item, "defaults") {
+        None => None,
+        Some(value) => Some(
+            serde_json::to_value(value)
+                .map_err(|error| format!("{owner}: unusable `defaults`: {error}"))?,
+        ),
+    };
+    let values = string_list(item, "values", &owner)?;
+    if kind == InputType::Select && values.is_empty() {
+        return Err(format!("{owner}: a SELECT input needs `values`"));
+    }
+    Ok(InputDef { id, kind, required, defaults, values })
+}
+
+fn parse_task(item: &Yaml) -> Result<Task, String> {
+    let id = required_string(item, "id", "task")?;
+    check_id(&id, "task id", false, false)?;
+    let owner = format!("task `{id}`");
+    let type_name = required_string(item, "type", &owner)?;
+    let kind = match type_name.as_str() {
+        NODE_SCRIPT => TaskKind::Script { script: required_string(item, "script", &owner)? },
+        NODE_COMMANDS => {
+            let commands = string_list(item, "commands", &owner)?;
+            if commands.is_empty() {
+                return Err(format!("{owner}: `commands` is required"));
+            }
+            TaskKind::Commands { commands }
+        }
+        LOG => {
+            let message = match get(item, "message") {
+                Some(Yaml::Sequence(_)) => string_list(item, "message", &owner)?.join("\n"),
+                _ => required_string(item, "message", &owner)?,
+            };
+            let level = match get(item, "level") {
+                None => Level::Info,
+                Some(value) => scalar(value)
+                    .and_then(|name| Level::parse(&name))
+                    .ok_or_else(|| format!("{owner}: `level` must be ERROR, WARN, INFO, DEBUG \
+                                            or TRACE"))?,
+            };
+            TaskKind::Log { message, level }
+        }
+        other => return Err(format!("{owner}: unsupported task type `{other}`")),
+    };
+    Ok(Task {
+        id,
+        kind,
+        before_commands: string_list(item, "beforeCommands", &owner)?,
+        input_files: string_map(item, "inputFiles", &owner)?,
+        env: string_map(item, "env", &owner)?,
+    })
+}
+
+fn parse_output(item: &Yaml) -> Result<OutputDef, String> {
+    let id = required_string(item, "id", "output")?;
+    let owner = format!("output `{id}`");
+    let type_name = required_string(item, "type", &owner)?;
+    let kind = match type_name.as_str() {
+        "STRING" => OutputType::String,
+        "INT" => OutputType::Int,
+        "FLOAT" => OutputType::Float,
+        "BOOL" | "BOOLEAN" => OutputType::Bool,
+        "JSON" => OutputType::Json,
+        other => return Err(format!("{owner}: output type `{other}` is not supported")),
+    };
+    let value = match get(item, "value") {
+        None => return Err(format!("{owner}: `value` is required")),
+        Some(value) => match scalar(value) {
+            Some(text) => text,
+            // A structured value is written as JSON text, which a JSON output reads back.
+            None => serde_json::to_string(value)
+                .map_err(|error| format!("{owner}: unusable `value`: {error}"))?,
+        },
+    };
+    Ok(OutputDef { id, kind, value })
+}
+
+fn list<'a>(flow: &'a Yaml, key: &str) -> Result<&'a [Yaml], String> {
+    match get(flow, key) {
+        None => Ok(&[]),
+        Some(Yaml::Sequence(items)) => Ok(items),
+        Some(_) => Err(format!("`{key}` must be a list")),
+    }
+}
+
+/// Parses and validates the text of a flow file.
+pub fn parse_flow(text: &str) -> Result<Flow, String> {
+    let root: Yaml = serde_yaml::from_str(text).map_err(|error| format!("invalid YAML: {error}"))?;
+    if !root.is_mapping() {
+        return Err("a flow must be a YAML mapping".to_string());
+    }
+    let id = required_string(&root, "id", "flow")?;
+    check_id(&id, "flow id", true, false)?;
+    let namespace = required_string(&root, "namespace", "flow")?;
+    check_id(&namespace, "namespace", true, true)?;
+    let revision = match get(&root, "revision") {
+        None => 1,
+        Some(value) => value.as_i64().ok_or("`revision` must be an integer")?,
+    };
+    let disabled = match get(&root, "disabled") {
+        None => false,
+        Some(value) => value.as_bool().ok_or("`disabled` must be true or false")?,
+    };
+
+    let inputs = list(&root, "inputs")?.iter().map(parse_input).collect::<Result<Vec<_>, _>>()?;
+    let tasks = list(&root, "tasks")?.iter().map(parse_task).collect::<Result<Vec<_>, _>>()?;
+    let outputs = list(&root, "outputs")?.iter().map(parse_output).collect::<Result<Vec<_>, _>>()?;
+    if tasks.is_empty() {
+        return Err("a flow needs at least one task in `tasks`".to_string());
+    }
+    for (index, task) in tasks.iter().enumerate() {
+        if tasks.iter().skip(index + 1).any(|other| other.id == task.id) {
+            return Err(format!("task id `{}` is used twice", task.id));
+        }
+    }
+    for (index, input) in inputs.iter().enumerate() {
+        if inputs.iter().skip(index + 1).any(|other| other.id == input.id) {
+            return Err(format!("input id `{}` is used twice", input.id));
+        }
+    }
+
+    Ok(Flow { id, namespace, revision, disabled, labels: parse_labels(&root)?, inputs, tasks, outputs })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const HELLO: &str = r#"
+id: hello
+namespace: company.team
+description: ignored
+labels:
+  team: data
+inputs:
+  - id: name
+    type: STRING
+    defaults: World
+  - id: data
+    type: FILE
+    required: false
+tasks:
+  - id: count
+    type: io.kestra.plugin.scripts.node.Script
+    containerImage: node:20
+    inputFiles:
+      data.csv: "{{ inputs.data }}"
+    env:
+      N: 3
+    script: console.log(1)
+  - id: cmd
+    type: io.kestra.plugin.scripts.node.Commands
+    beforeCommands: [echo hi]
+    commands:
+      - node -v
+  - id: done
+    type: io.kestra.plugin.core.log.Log
+    level: WARN
+    message: "{{ inputs.name }}"
+outputs:
+  - id: rows
+    type: INT
+    value: "{{ outputs.count.vars.rows }}"
+"#;
+
+    #[test]
+    fn parses_a_full_flow() {
+        let flow = parse_flow(HELLO).unwrap();
+        assert_eq!((flow.id.as_str(), flow.namespace.as_str(), flow.revision), ("hello", "company.team", 1));
+        assert!(!flow.disabled);
+        assert_eq!(flow.labels, vec![Label { key: "team".into(), value: "data".into() }]);
+        assert_eq!(flow.inputs.len(), 2);
+        assert!(!flow.inputs[1].required);
+        assert_eq!(flow.inputs[0].defaults, Some(serde_json::json!("World")));
+        assert_eq!(flow.tasks[0].env["N"], "3");
+        assert_eq!(flow.tasks[0].input_files["data.csv"], "{{ inputs.data }}");
+        assert_eq!(flow.tasks[1].before_commands, vec!["echo hi"]);
+        assert_eq!(flow.tasks[2].kind, TaskKind::Log { message: "{{ inputs.name }}".into(), level: Level::Warn });
+        assert_eq!(flow.outputs[0].kind, OutputType::Int);
+    }
+
+    #[test]
+    fn labels_as_list_and_revision() {
+        let flow = parse_flow(
+            "id: a\nnamespace: b\nrevision: 4\ndisabled: true\nlabels:\n  - key: k\n    value: v\n\
+             tasks:\n  - id: t\n    type: io.kestra.plugin.core.log.Log\n    message: hi\n",
+        )
+        .unwrap();
+        assert_eq!(flow.revision, 4);
+        assert!(flow.disabled);
+        assert_eq!(flow.labels, vec![Label { key: "k".into(), value: "v".into() }]);
+    }
+
+    #[test]
+    fn rejects_bad_flows_with_reasons() {
+        let base = "id: a\nnamespace: b\ntasks:\n  - id: t\n    type: ";
+        let unknown = parse_flow(&format!("{base}io.kestra.plugin.core.flow.Pause\n")).unwrap_err();
+        assert!(unknown.contains("io.kestra.plugin.core.flow.Pause"), "{unknown}");
+        assert!(parse_flow(&format!("{base}io.kestra.plugin.core.log.Log\n")).unwrap_err().contains("message"));
+        assert!(parse_flow("id: a\nnamespace: B\ntasks: []").is_err());
+        assert!(parse_flow("namespace: b\ntasks: []").unwrap_err().contains("`id`"));
+        assert!(parse_flow("id: a\nnamespace: b\ntasks: []").is_err());
+        assert!(parse_flow("id: [a\n").unwrap_err().contains("invalid YAML"));
+        assert!(parse_flow("- 1").is_err());
+        let bad_input = "id: a\nnamespace: b\ninputs:\n  - id: x\n    type: SECRET\n\
+                         tasks:\n  - id: t\n    type: io.kestra.plugin.core.log.Log\n    message: m\n";
+        assert!(parse_flow(bad_input).unwrap_err().contains("SECRET"));
+    }
+
+    #[test]
+    fn output_conversion() {
+        let out = |kind| OutputDef { id: "o".into(), kind, value: String::new() };
+        assert_eq!(out(OutputType::Int).convert("4"), Ok(serde_json::json!(4)));
+        assert_eq!(out(OutputType::Bool).convert("TRUE"), Ok(serde_json::json!(true)));
+        assert_eq!(out(OutputType::Json).convert("[1]"), Ok(serde_json::json!([1])));
+        assert_eq!(out(OutputType::String).convert("x"), Ok(serde_json::json!("x")));
+        let error = out(OutputType::Int).convert("x").unwrap_err();
+        assert_eq!(error, "Invalid value for output `o`. Cause: For input string: \"x\"");
+    }
+}

@@ -1,0 +1,36 @@
+//! The errors this package throws, as JavaScript values.
+//!
+//! Bad arguments are `TypeError`s; failures of a Kestra request are instances of the
+//! exported `KestraError` class or its subclasses, so callers can tell them apart with
+//! `instanceof`.
+
+use js_sys::{Object, Reflect};
+use wasm_bindgen::{JsCast, JsValue};
+
+use crate::host;
+
+/// A `TypeError` with `message`.
+pub fn type_error(message: &str) -> JsValue {
+    js_sys::TypeError::new(message).into()
+}
+
+/// Fields attached to a `KestraError`: `(name, value)` pairs.
+pub type Fields<'a> = &'a [(&'a str, JsValue)];
+
+/// An instance of the exported error class `class_name` with extra `fields`.
+pub fn kestra_error(class_name: &str, message: &str, fields: Fields<'_>) -> JsValue {
+    let object = Object::new();
+    for (name, value) in fields {
+        // Setting a property on a fresh plain object cannot fail.
+        let _ = Reflect::set(&object, &JsValue::from_str(name), value);
+    }
+    host::make_error(class_name, message, &object)
+}
+
+/// The text of a thrown JavaScript value: an `Error`'s message, else `String(value)`.
+pub fn describe(value: &JsValue) -> String {
+    if let Some(error) = value.dyn_ref::<js_sys::Error>() {
+        return String::from(error.message());
+    }
+    host::string_of(value)
+}

@@ -1,0 +1,743 @@
+//! `Flow`: runs Kestra flows over the REST API and waits for their end.
+
+use js_sys::{Array, ArrayBuffer, Function, Object, Promise, Reflect, JSON};
+use serde::{Deserialize, Serialize};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+use wasm_bindgen_futures::{future_to_promise, JsFuture};
+use web_sys::{Blob, BlobPropertyBag, File, FormData, Headers, Response};
+
+use crate::auth::Credentials;
+use crate::errors::{describe, kestra_error, type_error};
+use crate::host;
+use crate::retry::{Decision, RetryPolicy};
+use crate::routes::{self, Routes};
+use crate::state::ExecutionState;
+
+#[wasm_bindgen(typescript_custom_section)]
+const FLOW_TYPES: &str = r#"
+/** Options of `new Flow(options)`. */
+export interface FlowOptions {
+  /** Wait for the execution to end (default `true`). */
+  waitForCompletion?: boolean;
+  /** Seconds between two status checks while waiting (default `1`). */
+  pollInterval?: number;
+  /** Add one `key:value` label per non-file input (default `false`). */
+  labelsFromInputs?: boolean;
+  /** Tenant id (default `"main"`); `null` selects the tenant-less routes of Kestra ≤ 0.22. */
+  tenant?: string | null;
+  /** Replaces the timer used between retries and polls: `(seconds) => Promise<void>`. */
+  sleep?: (seconds: number) => Promise<void> | void;
+}
+
+/** What `Flow.execute` resolves to. */
+export interface FlowExecution {
+  /** Id of the created execution. */
+  executionId: string;
+  /** Final state (`SUCCESS`, `FAILED`, ...), or `STARTED` when not waiting. */
+  status: string;
+  /** The execution's log as plain text once it has ended, else `null`. */
+  log: string | null;
+  /** Why the execution did not succeed, or `null`. */
+  error: string | null;
+  /** The flow's outputs once it has ended, else `null`. */
+  outputs: Record<string, unknown> | null;
+}
+"#;
+
+/// Triggers executions of Kestra flows and reads their status and logs.
+#[wasm_bindgen]
+pub struct Flow {
+    settings: Settings,
+}
+
+/// Everything a request needs; copied into each call so later changes do not race it.
+#[derive(Clone)]
+struct Settings {
+    wait_for_completion: bool,
+    poll_interval: f64,
+    labels_from_inputs: bool,
+    tenant: Option<String>,
+    hostname: String,
+    credentials: Credentials,
+    sleep: Option<Function>,
+    retry: RetryPolicy,
+}
+
+/// The part of Kestra's Execution JSON that this client reads.
+#[derive(Deserialize)]
+struct ExecutionView {
+    state: StateView,
+}
+
+#[derive(Deserialize)]
+struct StateView {
+    current: String,
+}
+
+/// The value `execute` resolves to.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct FlowExecution {
+    execution_id: String,
+    status: String,
+    log: Option<String>,
+    error: Option<String>,
+    #[serde(with = "serde_wasm_bindgen::preserve")]
+    outputs: JsValue,
+}
+
+#[wasm_bindgen]
+impl Flow {
+    /// Creates a client; the server and credentials come from `KESTRA_HOSTNAME`,
+    /// `KESTRA_USER`, `KESTRA_PASSWORD` and `KESTRA_API_TOKEN` when the runtime has them.
+    #[wasm_bindgen(constructor)]
+    pub fn new(
+        #[wasm_bindgen(unchecked_param_type = "FlowOptions")] options: &JsValue,
+    ) -> Result<Flow, JsValue> {
+        if !(options.is_undefined() || options.is_null() || options.is_object()) {
+            return Err(type_error("new Flow(options): options must be an object"));
+        }
+
+        let wait_for_completion = option_bool(options, "waitForCompletion", true)?;
+        let labels_from_inputs = option_bool(options, "labelsFromInputs", false)?;
+        let poll_interval = match option(options, "pollInterval")? {
+            None => 1.0,
+            Some(value) => checked_interval(&value)?,
+        };
+        let tenant = match option_raw(options, "tenant")? {
+            value if value.is_undefined() => Some(routes::DEFAULT_TENANT.to_owned()),
+            value if value.is_null() => None,
+            value => Some(checked_tenant(&value)?),
+        };
+        let sleep = match option(options, "sleep")? {
+            None => None,
+            Some(value) => Some(value.dyn_into::<Function>().map_err(|_| {
+                type_error("new Flow(options): sleep must be a function (seconds) => Promise")
+            })?),
+        };
+
+        Ok(Flow {
+            settings: Settings {
+                wait_for_completion,
+                poll_interval,
+                labels_from_inputs,
+                tenant,
+                hostname: host::read_env("KESTRA_HOSTNAME")
+                    .unwrap_or_else(|| "http://localhost:8080".to_owned()),
+                credentials: Credentials {
+                    api_token: host::read_env("KESTRA_API_TOKEN"),
+                    user: host::read_env("KESTRA_USER"),
+                    password: host::read_env("KESTRA_PASSWORD"),
+                },
+                sleep,
+                retry: RetryPolicy::default(),
+            },
+        })
+    }
+
+    /// Base URL of the Kestra server, e.g. `http://localhost:8080`.
+    #[wasm_bindgen(getter)]
+    pub fn hostname(&self) -> String {
+        self.settings.hostname.clone()
+    }
+
+    /// Sets the base URL of the Kestra server.
+    #[wasm_bindgen(setter)]
+    pub fn set_hostname(&mut self, hostname: &JsValue) -> Result<(), JsValue> {
+        self.settings.hostname = hostname
+            .as_string()
+            .ok_or_else(|| type_error("Flow.hostname must be a string"))?;
+        Ok(())
+    }
+
+    /// Basic-auth user name, or `null`.
+    #[wasm_bindgen(getter)]
+    pub fn user(&self) -> Option<String> {
+        self.settings.credentials.user.clone()
+    }
+
+    /// Sets the basic-auth user name (`null` to remove it).
+    #[wasm_bindgen(setter)]
+    pub fn set_user(&mut self, user: &JsValue) -> Result<(), JsValue> {
+        self.settings.credentials.user = optional_string(user, "Flow.user")?;
+        Ok(())
+    }
+
+    /// Basic-auth password, or `null`.
+    #[wasm_bindgen(getter)]
+    pub fn password(&self) -> Option<String> {
+        self.settings.credentials.password.clone()
+    }
+
+    /// Sets the basic-auth password (`null` to remove it).
+    #[wasm_bindgen(setter)]
+    pub fn set_password(&mut self, password: &JsValue) -> Result<(), JsValue> {
+        self.settings.credentials.password = optional_string(password, "Flow.password")?;
+        Ok(())
+    }
+
+    /// API token sent as `Bearer`, or `null`; it wins over basic auth.
+    #[wasm_bindgen(getter, js_name = apiToken)]
+    pub fn api_token(&self) -> Option<String> {
+        self.settings.credentials.api_token.clone()
+    }
+
+    /// Sets the API token (`null` to remove it).
+    #[wasm_bindgen(setter, js_name = apiToken)]
+    pub fn set_api_token(&mut self, token: &JsValue) -> Result<(), JsValue> {
+        self.settings.credentials.api_token = optional_string(token, "Flow.apiToken")?;
+        Ok(())
+    }
+
+    /// Whether `execute` waits for the execution to end.
+    #[wasm_bindgen(getter, js_name = waitForCompletion)]
+    pub fn wait_for_completion(&self) -> bool {
+        self.settings.wait_for_completion
+    }
+
+    /// Sets whether `execute` waits for the execution to end.
+    #[wasm_bindgen(setter, js_name = waitForCompletion)]
+    pub fn set_wait_for_completion(&mut self, wait: &JsValue) -> Result<(), JsValue> {
+        self.settings.wait_for_completion = wait
+            .as_bool()
+            .ok_or_else(|| type_error("Flow.waitForCompletion must be a boolean"))?;
+        Ok(())
+    }
+
+    /// Seconds between two status checks while waiting.
+    #[wasm_bindgen(getter, js_name = pollInterval)]
+    pub fn poll_interval(&self) -> f64 {
+        self.settings.poll_interval
+    }
+
+    /// Sets the seconds between two status checks.
+    #[wasm_bindgen(setter, js_name = pollInterval)]
+    pub fn set_poll_interval(&mut self, seconds: &JsValue) -> Result<(), JsValue> {
+        self.settings.poll_interval = checked_interval(seconds)?;
+        Ok(())
+    }
+
+    /// Whether non-file inputs are also sent as execution labels.
+    #[wasm_bindgen(getter, js_name = labelsFromInputs)]
+    pub fn labels_from_inputs(&self) -> bool {
+        self.settings.labels_from_inputs
+    }
+
+    /// Sets whether non-file inputs are also sent as execution labels.
+    #[wasm_bindgen(setter, js_name = labelsFromInputs)]
+    pub fn set_labels_from_inputs(&mut self, enabled: &JsValue) -> Result<(), JsValue> {
+        self.settings.labels_from_inputs = enabled
+            .as_bool()
+            .ok_or_else(|| type_error("Flow.labelsFromInputs must be a boolean"))?;
+        Ok(())
+    }
+
+    /// The tenant, or `null` for the tenant-less routes of Kestra ≤ 0.22.
+    #[wasm_bindgen(getter)]
+    pub fn tenant(&self) -> Option<String> {
+        self.settings.tenant.clone()
+    }
+
+    /// Sets the tenant (`null` for the tenant-less routes of Kestra ≤ 0.22).
+    #[wasm_bindgen(setter)]
+    pub fn set_tenant(&mut self, tenant: &JsValue) -> Result<(), JsValue> {
+        self.settings.tenant = if tenant.is_null() {
+            None
+        } else if tenant.is_undefined() {
+            Some(routes::DEFAULT_TENANT.to_owned())
+        } else {
+            Some(checked_tenant(tenant)?)
+        };
+        Ok(())
+    }
+
+    /// Sends one request with the credentials, retrying retryable statuses with exponential
+    /// backoff. Resolves to the host's `Response`; rejects with `AuthenticationError` on
+    /// 401, `HttpError` on another error status, `FailedExponentialBackoff` when every
+    /// attempt was retryable, `KestraError` when the request could not be sent.
+    #[wasm_bindgen(js_name = _makeRequest, unchecked_return_type = "Promise<Response>")]
+    pub fn make_request(
+        &self,
+        method: String,
+        url: String,
+        #[wasm_bindgen(unchecked_param_type = "RequestInit")] init: JsValue,
+    ) -> Promise {
+        let settings = self.settings.clone();
+        future_to_promise(async move {
+            let response = send(&settings, &method, &url, &init).await?;
+            Ok(response.into())
+        })
+    }
+
+    /// Fetches the execution `executionId`; resolves to the host's `Response` (JSON body).
+    #[wasm_bindgen(js_name = checkStatus, unchecked_return_type = "Promise<Response>")]
+    pub fn check_status(
+        &self,
+        #[wasm_bindgen(js_name = executionId)] execution_id: &JsValue,
+    ) -> Promise {
+        let settings = self.settings.clone();
+        let execution_id = execution_id.as_string();
+        future_to_promise(async move {
+            let execution_id = required_text(execution_id, "Flow.checkStatus: executionId")?;
+            let url = settings.routes().execution(&execution_id);
+            Ok(send(&settings, "GET", &url, &JsValue::UNDEFINED)
+                .await?
+                .into())
+        })
+    }
+
+    /// Fetches the plain-text log of an execution; resolves to the host's `Response`.
+    #[wasm_bindgen(js_name = getLogs, unchecked_return_type = "Promise<Response>")]
+    pub fn get_logs(
+        &self,
+        #[wasm_bindgen(js_name = executionId)] execution_id: &JsValue,
+    ) -> Promise {
+        let settings = self.settings.clone();
+        let execution_id = execution_id.as_string();
+        future_to_promise(async move {
+            let execution_id = required_text(execution_id, "Flow.getLogs: executionId")?;
+            let url = settings.routes().logs_download(&execution_id);
+            Ok(send(&settings, "GET", &url, &JsValue::UNDEFINED)
+                .await?
+                .into())
+        })
+    }
+
+    /// Creates an execution of `namespace`/`flowId` with `inputs` and, unless
+    /// `waitForCompletion` is false, waits for its end and reads its log.
+    ///
+    /// Inputs: strings, numbers, booleans and bigints are sent as text; `Date` as an ISO
+    /// instant; other objects and arrays as JSON; `null`/`undefined` are left out (the flow's
+    /// default applies). A `Blob`/`File`, `ArrayBuffer` or typed array is uploaded as a file,
+    /// as is a `[filename, data, contentType]` triple whose data is one of those.
+    #[wasm_bindgen(unchecked_return_type = "Promise<FlowExecution>")]
+    pub fn execute(
+        &self,
+        namespace: &JsValue,
+        #[wasm_bindgen(js_name = flowId)] flow_id: &JsValue,
+        #[wasm_bindgen(unchecked_param_type = "Record<string, unknown>")] inputs: &JsValue,
+    ) -> Promise {
+        let settings = self.settings.clone();
+        let namespace = namespace.as_string();
+        let flow_id = flow_id.as_string();
+        let form = build_form(inputs);
+        future_to_promise(async move {
+            let namespace = required_text(namespace, "Flow.execute: namespace")?;
+            let flow_id = required_text(flow_id, "Flow.execute: flowId")?;
+            let form = form?;
+            let execution = run(&settings, &namespace, &flow_id, form).await?;
+            serde_wasm_bindgen::to_value(&execution)
+                .map_err(|error| type_error(&format!("Flow.execute: {error}")))
+        })
+    }
+}
+
+impl Settings {
+    fn routes(&self) -> Routes {
+        Routes::new(&self.hostname, self.tenant.as_deref())
+    }
+}
+
+/// The multipart body of a create request and the labels taken from its text inputs.
+struct InputForm {
+    body: Option<FormData>,
+    text_inputs: Vec<(String, String)>,
+}
+
+async fn run(
+    settings: &Settings,
+    namespace: &str,
+    flow_id: &str,
+    form: InputForm,
+) -> Result<FlowExecution, JsValue> {
+    let mut url = settings.routes().create_execution(namespace, flow_id);
+    if settings.labels_from_inputs {
+        let labels = form
+            .text_inputs
+            .iter()
+            .map(|(key, value)| (key.as_str(), value.as_str()));
+        url.push_str(&routes::labels_query(labels));
+    }
+
+    let init = Object::new();
+    if let Some(body) = &form.body {
+        Reflect::set(&init, &"body".into(), body)?;
+    }
+    let response = send(settings, "POST", &url, &init).await?;
+    let created = read_json(response, &url).await?;
+    let execution_id = Reflect::get(&created, &"id".into())
+        .ok()
+        .and_then(|id| id.as_string())
+        .ok_or_else(|| {
+            let body = JSON::stringify(&created)
+                .ok()
+                .and_then(|text| text.as_string())
+                .unwrap_or_default();
+            kestra_error(
+                "KestraError",
+                &format!("Starting execution failed: the answer has no execution id: {body}"),
+                &[("url", url.as_str().into())],
+            )
+        })?;
+
+    if !settings.wait_for_completion {
+        return Ok(FlowExecution {
+            execution_id,
+            status: "STARTED".to_owned(),
+            log: None,
+            error: None,
+            outputs: JsValue::NULL,
+        });
+    }
+
+    let status_url = settings.routes().execution(&execution_id);
+    let (state, execution) = loop {
+        let response = send(settings, "GET", &status_url, &JsValue::UNDEFINED).await?;
+        let execution = read_json(response, &status_url).await?;
+        let view: ExecutionView =
+            serde_wasm_bindgen::from_value(execution.clone()).map_err(|_| {
+                kestra_error(
+                    "KestraError",
+                    "the execution JSON has no state.current",
+                    &[("url", status_url.as_str().into())],
+                )
+            })?;
+        let state = ExecutionState::parse(&view.state.current);
+        if state.is_terminated() {
+            break (state, execution);
+        }
+        host::sleep(settings.poll_interval, settings.sleep.as_ref()).await?;
+    };
+
+    let logs_url = settings.routes().logs_download(&execution_id);
+    let log_response = send(settings, "GET", &logs_url, &JsValue::UNDEFINED).await?;
+    let log = response_text(&log_response).await?;
+
+    let error = (!state.is_terminated_without_failure()).then(|| {
+        format!(
+            "Execution {execution_id} of {namespace}.{flow_id} ended {}",
+            state.as_str()
+        )
+    });
+    let outputs = Reflect::get(&execution, &"outputs".into())
+        .ok()
+        .filter(|outputs| outputs.is_object())
+        .unwrap_or(JsValue::NULL);
+
+    Ok(FlowExecution {
+        execution_id,
+        status: state.as_str().to_owned(),
+        log: Some(log),
+        error,
+        outputs,
+    })
+}
+
+/// One request with credentials and the retry policy.
+async fn send(
+    settings: &Settings,
+    method: &str,
+    url: &str,
+    init: &JsValue,
+) -> Result<Response, JsValue> {
+    let mut attempt = 0;
+    loop {
+        let request = request_init(settings, method, init)?;
+        let response = host::fetch(url, &request).await.map_err(|cause| {
+            kestra_error(
+                "KestraError",
+                &format!("{method} {url} could not be sent: {}", describe(&cause)),
+                &[("url", url.into()), ("cause", cause)],
+            )
+        })?;
+
+        let status = response.status();
+        match settings.retry.decide(attempt, status) {
+            Decision::Accept if response.ok() => return Ok(response),
+            Decision::Accept => return Err(http_error("HttpError", method, url, &response).await),
+            Decision::AuthenticationRequired => {
+                return Err(http_error("AuthenticationError", method, url, &response).await)
+            }
+            Decision::RetryAfter(seconds) => {
+                host::sleep(seconds, settings.sleep.as_ref()).await?;
+                attempt += 1;
+            }
+            Decision::GiveUpAfter(seconds) => {
+                host::sleep(seconds, settings.sleep.as_ref()).await?;
+                let message = format!(
+                    "Failed to make the request after {} attempts: {method} {url} answered {status}",
+                    settings.retry.attempts
+                );
+                return Err(kestra_error(
+                    "FailedExponentialBackoff",
+                    &message,
+                    &[
+                        ("url", url.into()),
+                        ("status", status.into()),
+                        ("attempts", settings.retry.attempts.into()),
+                    ],
+                ));
+            }
+        }
+    }
+}
+
+/// A fetch `init` object: the caller's, plus method and `Authorization`.
+fn request_init(settings: &Settings, method: &str, init: &JsValue) -> Result<Object, JsValue> {
+    let request = Object::new();
+    if init.is_object() {
+        Object::assign(&request, init.unchecked_ref::<Object>());
+    } else if !init.is_undefined() && !init.is_null() {
+        return Err(type_error("Flow._makeRequest: init must be an object"));
+    }
+    Reflect::set(
+        &request,
+        &"method".into(),
+        &method.to_ascii_uppercase().into(),
+    )?;
+
+    let headers_init = Reflect::get(&request, &"headers".into())?;
+    let headers = if headers_init.is_undefined() || headers_init.is_null() {
+        Headers::new()?
+    } else {
+        // `new Headers(x)` accepts a Headers, a record or pairs; web-sys names each overload.
+        Headers::new_with_str_sequence_sequence(&headers_init)?
+    };
+    if let Some(authorization) = settings.credentials.authorization() {
+        headers.set("Authorization", &authorization)?;
+    }
+    Reflect::set(&request, &"headers".into(), &headers)?;
+    Ok(request)
+}
+
+/// The error for a final error status, with the server's message when it sent one.
+async fn http_error(class_name: &str, method: &str, url: &str, response: &Response) -> JsValue {
+    let status = response.status();
+    let body = response_text(response).await.unwrap_or_default();
+    let server_message = server_message(&body);
+
+    let message = if class_name == "AuthenticationError" {
+        format!(
+            "Authentication required: {method} {url} answered 401; \
+             set user and password, or apiToken, on the Flow"
+        )
+    } else {
+        let detail = server_message
+            .map(|text| format!(": {text}"))
+            .unwrap_or_default();
+        format!("{method} {url} answered {status}{detail}")
+    };
+    kestra_error(
+        class_name,
+        &message,
+        &[
+            ("status", status.into()),
+            ("url", url.into()),
+            ("body", body.into()),
+        ],
+    )
+}
+
+/// `message` (Kestra 1.x) or `detail` (Kestra 2.x problem documents) of an error body.
+fn server_message(body: &str) -> Option<String> {
+    let parsed = JSON::parse(body).ok()?;
+    if !parsed.is_object() {
+        return None;
+    }
+    ["message", "detail"]
+        .into_iter()
+        .find_map(|key| Reflect::get(&parsed, &key.into()).ok()?.as_string())
+}
+
+async fn response_text(response: &Response) -> Result<String, JsValue> {
+    let text = JsFuture::from(response.text()?).await?;
+    Ok(text.as_string().unwrap_or_default())
+}
+
+async fn read_json(response: Response, url: &str) -> Result<JsValue, JsValue> {
+    let text = response_text(&response).await?;
+    JSON::parse(&text).map_err(|_| {
+        let preview: String = text.chars().take(200).collect();
+        kestra_error(
+            "KestraError",
+            &format!("{url} answered something that is not JSON: {preview}"),
+            &[("url", url.into()), ("body", text.as_str().into())],
+        )
+    })
+}
+
+/// Turns the `inputs` object into a multipart body, checking every value.
+fn build_form(inputs: &JsValue) -> Result<InputForm, JsValue> {
+    let mut form = InputForm {
+        body: None,
+        text_inputs: Vec::new(),
+    };
+    if inputs.is_undefined() || inputs.is_null() {
+        return Ok(form);
+    }
+    if !inputs.is_object() || Array::is_array(inputs) || inputs.is_function() {
+        return Err(type_error(
+            "Flow.execute: inputs must be an object of input ids to values",
+        ));
+    }
+
+    let body = FormData::new()?;
+    let mut any = false;
+    for entry in Object::entries(inputs.unchecked_ref::<Object>()).iter() {
+        let pair: Array = entry.unchecked_into();
+        let id = pair.get(0).as_string().unwrap_or_default();
+        let value = pair.get(1);
+        if value.is_undefined() || value.is_null() {
+            continue;
+        }
+
+        any = true;
+        match file_part(&id, &value)? {
+            Some((blob, filename)) => body.append_with_blob_and_filename(&id, &blob, &filename)?,
+            None => {
+                let text = text_value(&id, &value)?;
+                body.append_with_str(&id, &text)?;
+                form.text_inputs.push((id, text));
+            }
+        }
+    }
+
+    if any {
+        form.body = Some(body);
+    }
+    Ok(form)
+}
+
+/// The blob and file name of a file input, or `None` for a text input.
+fn file_part(id: &str, value: &JsValue) -> Result<Option<(Blob, String)>, JsValue> {
+    if let Some(blob) = as_blob(value, None)? {
+        let filename = value
+            .dyn_ref::<File>()
+            .map(|file| file.name())
+            .filter(|name| !name.is_empty())
+            .unwrap_or_else(|| id.to_owned());
+        return Ok(Some((blob, filename)));
+    }
+
+    let Some(triple) = value.dyn_ref::<Array>().filter(|array| array.length() == 3) else {
+        return Ok(None);
+    };
+    let (filename, data, content_type) = (triple.get(0), triple.get(1), triple.get(2));
+    let (Some(filename), Some(content_type)) = (filename.as_string(), content_type.as_string())
+    else {
+        return Ok(None);
+    };
+    let Some(blob) = as_blob(&data, Some(&content_type))? else {
+        return Ok(None);
+    };
+    if filename.is_empty() {
+        return Err(type_error(&format!(
+            "Flow.execute: input '{id}' has an empty file name"
+        )));
+    }
+    Ok(Some((blob, filename)))
+}
+
+/// `value` as a Blob when it is one, or bytes (`ArrayBuffer`, typed array, `DataView`).
+fn as_blob(value: &JsValue, content_type: Option<&str>) -> Result<Option<Blob>, JsValue> {
+    if let Some(blob) = value.dyn_ref::<Blob>() {
+        if content_type.is_none() {
+            return Ok(Some(blob.clone()));
+        }
+    } else if !(value.is_instance_of::<ArrayBuffer>() || ArrayBuffer::is_view(value)) {
+        return Ok(None);
+    }
+
+    let options = BlobPropertyBag::new();
+    if let Some(content_type) = content_type {
+        options.set_type(content_type);
+    }
+    let parts = Array::of1(value);
+    Ok(Some(Blob::new_with_buffer_source_sequence_and_options(
+        &parts, &options,
+    )?))
+}
+
+/// The text sent for a non-file input.
+fn text_value(id: &str, value: &JsValue) -> Result<String, JsValue> {
+    if let Some(text) = value.as_string() {
+        return Ok(text);
+    }
+    if value.as_f64().is_some() || value.as_bool().is_some() || value.is_bigint() {
+        return Ok(host::string_of(value));
+    }
+    if let Some(date) = value.dyn_ref::<js_sys::Date>() {
+        if date.get_time().is_nan() {
+            return Err(type_error(&format!(
+                "Flow.execute: input '{id}' is an invalid Date"
+            )));
+        }
+        return Ok(String::from(date.to_iso_string()));
+    }
+    if value.is_object() && !value.is_function() {
+        let json = JSON::stringify(value)
+            .map_err(|error| {
+                type_error(&format!("Flow.execute: input '{id}': {}", describe(&error)))
+            })?
+            .as_string();
+        if let Some(json) = json {
+            return Ok(json);
+        }
+    }
+    Err(type_error(&format!(
+        "Flow.execute: input '{id}' must be a string, number, boolean, Date, JSON value or file"
+    )))
+}
+
+fn required_text(value: Option<String>, what: &str) -> Result<String, JsValue> {
+    value
+        .filter(|text| !text.is_empty())
+        .ok_or_else(|| type_error(&format!("{what} must be a non-empty string")))
+}
+
+fn optional_string(value: &JsValue, what: &str) -> Result<Option<String>, JsValue> {
+    if value.is_undefined() || value.is_null() {
+        return Ok(None);
+    }
+    value
+        .as_string()
+        .map(Some)
+        .ok_or_else(|| type_error(&format!("{what} must be a string or null")))
+}
+
+fn checked_interval(value: &JsValue) -> Result<f64, JsValue> {
+    value
+        .as_f64()
+        .filter(|seconds| seconds.is_finite() && *seconds >= 0.0)
+        .ok_or_else(|| type_error("pollInterval must be a finite number of seconds, 0 or more"))
+}
+
+fn checked_tenant(value: &JsValue) -> Result<String, JsValue> {
+    value
+        .as_string()
+        .filter(|tenant| !tenant.is_empty())
+        .ok_or_else(|| type_error("tenant must be a non-empty string, or null"))
+}
+
+/// An option's value; `undefined` options are absent.
+fn option(options: &JsValue, name: &str) -> Result<Option<JsValue>, JsValue> {
+    let value = option_raw(options, name)?;
+    Ok((!value.is_undefined()).then_some(value))
+}
+
+fn option_raw(options: &JsValue, name: &str) -> Result<JsValue, JsValue> {
+    if !options.is_object() {
+        return Ok(JsValue::UNDEFINED);
+    }
+    Reflect::get(options, &name.into())
+}
+
+fn option_bool(options: &JsValue, name: &str, default: bool) -> Result<bool, JsValue> {
+    match option(options, name)? {
+        None => Ok(default),
+        Some(value) => value
+            .as_bool()
+            .ok_or_else(|| type_error(&format!("new Flow(options): {name} must be a boolean"))),
+    }
+}

@@ -1,0 +1,73 @@
+//! Bindings to the JavaScript host: `fetch`, `console.log`, the clock, timers and env.
+//!
+//! Globals are bound directly rather than through `window`, so the same build runs in
+//! Node, Deno, Bun, browsers and workers.
+
+use std::time::Duration;
+
+use js_sys::{Function, Promise};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen_futures::JsFuture;
+
+#[wasm_bindgen]
+extern "C" {
+    /// `console.log(line)`: one protocol line, newline added by the host.
+    #[wasm_bindgen(js_namespace = console, js_name = log)]
+    pub fn console_log(line: &str);
+
+    /// `performance.now()`: a monotonic clock in milliseconds.
+    #[wasm_bindgen(js_namespace = performance, js_name = now)]
+    pub fn performance_now() -> f64;
+
+    /// The host's global `fetch(url, init)`.
+    #[wasm_bindgen(js_name = fetch)]
+    fn fetch_with_init(url: &str, init: &JsValue) -> Promise;
+}
+
+#[wasm_bindgen(module = "/src/js/host.js")]
+extern "C" {
+    #[wasm_bindgen(js_name = readEnv)]
+    fn read_env_raw(name: &str) -> JsValue;
+
+    /// Builds a logger object whose five methods call `emit(level, argsArray)`.
+    #[wasm_bindgen(js_name = makeLogger)]
+    pub fn make_logger(
+        emit: &Closure<dyn Fn(String, js_sys::Array) -> Result<(), JsValue>>,
+    ) -> JsValue;
+
+    /// Builds an instance of one of the exported error classes.
+    #[wasm_bindgen(js_name = makeError)]
+    pub fn make_error(class_name: &str, message: &str, fields: &JsValue) -> JsValue;
+
+    /// `String(value)`, or the object tag when the conversion throws.
+    #[wasm_bindgen(js_name = stringOf)]
+    pub fn string_of(value: &JsValue) -> String;
+
+    /// The exported error classes, by name.
+    #[wasm_bindgen(js_name = exportedErrorClasses)]
+    pub fn exported_error_classes() -> JsValue;
+}
+
+/// Reads an environment variable of the runtime; `None` when unset or in a browser.
+pub fn read_env(name: &str) -> Option<String> {
+    read_env_raw(name).as_string()
+}
+
+/// Calls `fetch(url, init)` and waits for the response headers.
+pub async fn fetch(url: &str, init: &JsValue) -> Result<web_sys::Response, JsValue> {
+    let response = JsFuture::from(fetch_with_init(url, init)).await?;
+    response.dyn_into::<web_sys::Response>()
+}
+
+/// Waits `seconds`, with `custom` (a `(seconds) => Promise | void` function) when given.
+pub async fn sleep(seconds: f64, custom: Option<&Function>) -> Result<(), JsValue> {
+    if let Some(custom) = custom {
+        let returned = custom.call1(&JsValue::UNDEFINED, &JsValue::from_f64(seconds))?;
+        JsFuture::from(Promise::resolve(&returned)).await?;
+        return Ok(());
+    }
+
+    let duration = Duration::try_from_secs_f64(seconds).unwrap_or(Duration::ZERO);
+    gloo_timers::future::sleep(duration).await;
+    Ok(())
+}

@@ -1,0 +1,73 @@
+// Host glue that Rust cannot express through wasm-bindgen: JavaScript classes that extend
+// Error (so `instanceof` and stack traces work), variadic logger methods, and reading the
+// environment of whichever runtime this is.
+
+/** Base class of every error this package throws about a Kestra request. */
+export class KestraError extends Error {
+  constructor(message, fields) {
+    super(message, fields && 'cause' in fields ? { cause: fields.cause } : undefined);
+    this.name = new.target.name;
+    if (fields) {
+      for (const [key, value] of Object.entries(fields)) {
+        if (key !== 'cause') this[key] = value;
+      }
+    }
+  }
+}
+
+/** Kestra answered with an HTTP error status; `status`, `url` and `body` say which. */
+export class HttpError extends KestraError {}
+
+/** Kestra answered 401: the credentials are missing or wrong. */
+export class AuthenticationError extends HttpError {}
+
+/** Every attempt of a request was answered with a retryable status. */
+export class FailedExponentialBackoff extends KestraError {}
+
+const errorClasses = { KestraError, HttpError, AuthenticationError, FailedExponentialBackoff };
+
+/** The exported error classes, by name. */
+export function exportedErrorClasses() {
+  return errorClasses;
+}
+
+/** Builds an error of one of the classes above. */
+export function makeError(className, message, fields) {
+  const ErrorClass = errorClasses[className] ?? KestraError;
+  return new ErrorClass(message, fields);
+}
+
+/** Reads an environment variable in Node, Deno or Bun; `undefined` elsewhere. */
+export function readEnv(name) {
+  const host = globalThis;
+  try {
+    if (host.Deno?.env) return host.Deno.env.get(name) ?? undefined;
+  } catch {
+    // Deno without --allow-env: behave as if the variable were not set.
+    return undefined;
+  }
+  if (host.Bun?.env) return host.Bun.env[name];
+  if (host.process?.env) return host.process.env[name];
+  return undefined;
+}
+
+/** A logger whose methods take any number of arguments, like `console.log`. */
+export function makeLogger(emit) {
+  const at = (level) => (...args) => emit(level, args);
+  return Object.freeze({
+    trace: at('TRACE'),
+    debug: at('DEBUG'),
+    info: at('INFO'),
+    warn: at('WARN'),
+    error: at('ERROR'),
+  });
+}
+
+/** `String(value)`, or the object tag when conversion throws (symbols in templates, hostile toString). */
+export function stringOf(value) {
+  try {
+    return String(value);
+  } catch {
+    return Object.prototype.toString.call(value);
+  }
+}

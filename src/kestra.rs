@@ -1,0 +1,271 @@
+//! `Kestra`: what a script running inside a Kestra task reports to the server.
+//!
+//! Each call prints one protocol line with `console.log`. The JSON text comes from the
+//! host's own `JSON.stringify`, so numbers and strings print exactly as JavaScript prints
+//! them; the Java-only line terminators are then escaped (see [`crate::protocol`]).
+
+use std::cell::OnceCell;
+
+use js_sys::{Array, Function, Object, Promise, Reflect, JSON};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+use wasm_bindgen_futures::{future_to_promise, JsFuture};
+
+use crate::errors::{describe, type_error};
+use crate::host;
+use crate::logger;
+use crate::protocol::{self, MetricKind};
+
+/// Sends outputs, metrics, logs and assets from a script task to Kestra.
+#[wasm_bindgen]
+pub struct Kestra;
+
+thread_local! {
+    /// The logger is built once: its methods close over a Rust callback that lives forever.
+    static LOGGER: OnceCell<JsValue> = const { OnceCell::new() };
+}
+
+#[wasm_bindgen]
+impl Kestra {
+    /// Formats `map` as one protocol line, `::{json}::`, without printing it.
+    pub fn format(map: &JsValue) -> Result<String, JsValue> {
+        format_frame(map, "Kestra.format")
+    }
+
+    /// Prints `map` as one protocol line.
+    #[wasm_bindgen(js_name = _send)]
+    pub fn send(map: &JsValue) -> Result<(), JsValue> {
+        let line = format_frame(map, "Kestra._send")?;
+        host::console_log(&line);
+        Ok(())
+    }
+
+    /// Sends one metric; `type` is `counter`, `timer` or `gauge`.
+    #[wasm_bindgen(js_name = _metrics)]
+    pub fn metrics(
+        name: &JsValue,
+        #[wasm_bindgen(js_name = type)] kind: &JsValue,
+        value: &JsValue,
+        tags: &JsValue,
+    ) -> Result<(), JsValue> {
+        let kind = kind
+            .as_string()
+            .and_then(|kind| MetricKind::parse(&kind))
+            .ok_or_else(|| {
+                type_error("Kestra._metrics: type must be 'counter', 'timer' or 'gauge'")
+            })?;
+        send_metric("Kestra._metrics", kind, name, value, tags)
+    }
+
+    /// Sends outputs: an object whose keys become the task's `outputs.vars`.
+    pub fn outputs(map: &JsValue) -> Result<(), JsValue> {
+        require_plain_object(map, "Kestra.outputs", "outputs")?;
+        send_keyed("outputs", map)
+    }
+
+    /// Sends a counter; repeated counters of a task add up.
+    pub fn counter(name: &JsValue, value: &JsValue, tags: &JsValue) -> Result<(), JsValue> {
+        send_metric("Kestra.counter", MetricKind::Counter, name, value, tags)
+    }
+
+    /// Sends a gauge; the last value of a task wins.
+    pub fn gauge(name: &JsValue, value: &JsValue, tags: &JsValue) -> Result<(), JsValue> {
+        send_metric("Kestra.gauge", MetricKind::Gauge, name, value, tags)
+    }
+
+    /// Sends a timer. With a number, sends it as seconds. With a function, calls it, times
+    /// it with a monotonic clock and returns its result; a returned Promise is timed until
+    /// it settles and a Promise is returned. The timer is sent even when the function
+    /// throws or rejects, then the error goes on to the caller.
+    pub fn timer(
+        name: &JsValue,
+        #[wasm_bindgen(js_name = secondsOrFn)] seconds_or_fn: &JsValue,
+        tags: &JsValue,
+    ) -> Result<JsValue, JsValue> {
+        const CONTEXT: &str = "Kestra.timer";
+        let Some(function) = seconds_or_fn.dyn_ref::<Function>() else {
+            send_metric(CONTEXT, MetricKind::Timer, name, seconds_or_fn, tags)?;
+            return Ok(JsValue::UNDEFINED);
+        };
+
+        // Checked before the function runs, so a bad name or tag cannot lose its result.
+        let name = metric_name(CONTEXT, name)?;
+        let tags = tag_object(CONTEXT, tags)?;
+
+        let started = host::performance_now();
+        let elapsed = move || (host::performance_now() - started).max(0.0) / 1000.0;
+
+        let returned = match function.call0(&JsValue::UNDEFINED) {
+            Ok(returned) => returned,
+            Err(thrown) => {
+                emit_metric(MetricKind::Timer, &name, elapsed(), &tags)?;
+                return Err(thrown);
+            }
+        };
+
+        if !is_thenable(&returned) {
+            emit_metric(MetricKind::Timer, &name, elapsed(), &tags)?;
+            return Ok(returned);
+        }
+
+        let settled = JsFuture::from(Promise::resolve(&returned));
+        let timed = future_to_promise(async move {
+            let outcome = settled.await;
+            emit_metric(MetricKind::Timer, &name, elapsed(), &tags)?;
+            outcome
+        });
+        Ok(timed.into())
+    }
+
+    /// Sends assets: `{ inputs: [{id, type}], outputs: [{id, type, ...}] }`.
+    pub fn assets(map: &JsValue) -> Result<(), JsValue> {
+        require_plain_object(map, "Kestra.assets", "assets")?;
+        send_keyed("assets", map)
+    }
+
+    /// The logger: `trace`, `debug`, `info`, `warn` and `error`, each taking any number of
+    /// arguments joined as `console.log` joins them, sent as one log entry at that level.
+    pub fn logger() -> JsValue {
+        LOGGER.with(|cell| {
+            cell.get_or_init(|| {
+                let emit = Closure::<dyn Fn(String, Array) -> Result<(), JsValue>>::new(
+                    |level: String, arguments: Array| logger::emit(&level, &arguments),
+                );
+                let logger = host::make_logger(&emit);
+                // The logger is cached for the life of the module, so its callback must be too.
+                emit.forget();
+                logger
+            })
+            .clone()
+        })
+    }
+}
+
+/// `::{json}::` for `map`, with errors that name the calling method.
+fn format_frame(map: &JsValue, context: &str) -> Result<String, JsValue> {
+    require_plain_object(map, context, "message")?;
+    let json = stringify(map, context)?;
+    Ok(protocol::frame(&json))
+}
+
+/// `JSON.stringify(value)` as a Rust string, or a `TypeError` naming `context`.
+pub(crate) fn stringify(value: &JsValue, context: &str) -> Result<String, JsValue> {
+    let json = JSON::stringify(value)
+        .map_err(|error| type_error(&format!("{context}: {}", describe(&error))))?;
+    json.as_string()
+        .ok_or_else(|| type_error(&format!("{context}: the value cannot be written as JSON")))
+}
+
+/// Prints `{ key: value }` as one line.
+fn send_keyed(key: &str, value: &JsValue) -> Result<(), JsValue> {
+    let message = Object::new();
+    Reflect::set(&message, &JsValue::from_str(key), value)?;
+    let json = stringify(&message, &format!("Kestra.{key}"))?;
+    host::console_log(&protocol::frame(&json));
+    Ok(())
+}
+
+/// Prints `{ logs: [{ level, message }] }` as one line.
+pub(crate) fn send_log(level: &str, message: &str) -> Result<(), JsValue> {
+    let entry = Object::new();
+    Reflect::set(&entry, &"level".into(), &level.into())?;
+    Reflect::set(&entry, &"message".into(), &message.into())?;
+    send_keyed("logs", &Array::of1(&entry))
+}
+
+fn send_metric(
+    context: &str,
+    kind: MetricKind,
+    name: &JsValue,
+    value: &JsValue,
+    tags: &JsValue,
+) -> Result<(), JsValue> {
+    let name = metric_name(context, name)?;
+    let value = value.as_f64().ok_or_else(|| {
+        type_error(&format!(
+            "{context}: {} value must be a number",
+            kind.as_str()
+        ))
+    })?;
+    kind.check_value(value)
+        .map_err(|error| type_error(&format!("{context}: {error}")))?;
+    let tags = tag_object(context, tags)?;
+    emit_metric(kind, &name, value, &tags)
+}
+
+fn emit_metric(kind: MetricKind, name: &str, value: f64, tags: &Object) -> Result<(), JsValue> {
+    let entry = Object::new();
+    Reflect::set(&entry, &"name".into(), &name.into())?;
+    Reflect::set(&entry, &"type".into(), &kind.as_str().into())?;
+    Reflect::set(&entry, &"value".into(), &value.into())?;
+    Reflect::set(&entry, &"tags".into(), tags)?;
+    send_keyed("metrics", &Array::of1(&entry))
+}
+
+fn metric_name(context: &str, name: &JsValue) -> Result<String, JsValue> {
+    let name = name
+        .as_string()
+        .ok_or_else(|| type_error(&format!("{context}: metric name must be a string")))?;
+    protocol::check_metric_name(&name)
+        .map_err(|error| type_error(&format!("{context}: {error}")))?;
+    Ok(name)
+}
+
+/// Tags as an object of strings: strings, numbers and booleans are accepted.
+fn tag_object(context: &str, tags: &JsValue) -> Result<Object, JsValue> {
+    let normalized = Object::new();
+    if tags.is_undefined() || tags.is_null() {
+        return Ok(normalized);
+    }
+    if !is_plain_object(tags) {
+        return Err(type_error(&format!(
+            "{context}: tags must be an object of strings"
+        )));
+    }
+
+    for entry in Object::entries(tags.unchecked_ref::<Object>()).iter() {
+        let pair: Array = entry.unchecked_into();
+        let key = pair.get(0);
+        let value = pair.get(1);
+        let accepted = value.is_string() || value.as_f64().is_some() || value.as_bool().is_some();
+        if !accepted {
+            let key = key.as_string().unwrap_or_default();
+            return Err(type_error(&format!(
+                "{context}: tag '{key}' must be a string, a number or a boolean"
+            )));
+        }
+        Reflect::set(&normalized, &key, &host::string_of(&value).into())?;
+    }
+    Ok(normalized)
+}
+
+fn require_plain_object(value: &JsValue, context: &str, what: &str) -> Result<(), JsValue> {
+    if is_plain_object(value) {
+        return Ok(());
+    }
+    let kind = if value.is_null() {
+        "null".to_owned()
+    } else if Array::is_array(value) {
+        "an array".to_owned()
+    } else {
+        value.js_typeof().as_string().unwrap_or_default()
+    };
+    Err(type_error(&format!(
+        "{context}: {what} must be an object, got {kind}"
+    )))
+}
+
+/// A non-null object that is not an array (class instances included).
+fn is_plain_object(value: &JsValue) -> bool {
+    value.is_object() && !Array::is_array(value) && !value.is_function()
+}
+
+fn is_thenable(value: &JsValue) -> bool {
+    if value.is_instance_of::<Promise>() {
+        return true;
+    }
+    value.is_object()
+        && Reflect::get(value, &"then".into())
+            .map(|then| then.is_function())
+            .unwrap_or(false)
+}

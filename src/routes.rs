@@ -1,0 +1,162 @@
+//! URLs of the Kestra API routes a client calls.
+//!
+//! Kestra serves `/api/v1/{tenant}/...` since 0.23; servers before it only know the
+//! tenant-less paths. Every value placed in a path or a query is percent-encoded, so a
+//! namespace, an id or a label can never change the shape of the URL.
+
+/// The tenant an omitted `tenant` option stands for: Kestra OSS has only `main`.
+pub const DEFAULT_TENANT: &str = "main";
+
+/// Builds the URLs of one Kestra server.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Routes {
+    /// Scheme, host and optional base path, without a trailing slash.
+    base: String,
+    /// `Some` for `/api/v1/{tenant}/...`, `None` for the tenant-less paths of Kestra ≤ 0.22.
+    tenant: Option<String>,
+}
+
+impl Routes {
+    /// Routes for `hostname` (trailing slashes ignored) and `tenant` (`None`: tenant-less).
+    pub fn new(hostname: &str, tenant: Option<&str>) -> Routes {
+        Routes {
+            base: hostname.trim_end_matches('/').to_owned(),
+            tenant: tenant.map(str::to_owned),
+        }
+    }
+
+    /// `POST` target that creates an execution of a flow.
+    pub fn create_execution(&self, namespace: &str, flow_id: &str) -> String {
+        self.api(&["executions", namespace, flow_id], 2)
+    }
+
+    /// `GET` target of one execution.
+    pub fn execution(&self, execution_id: &str) -> String {
+        self.api(&["executions", execution_id], 1)
+    }
+
+    /// `GET` target of the plain-text log of one execution.
+    pub fn logs_download(&self, execution_id: &str) -> String {
+        let mut url = self.api(&["logs", execution_id], 1);
+        url.push_str("/download");
+        url
+    }
+
+    /// `/api/v1[/{tenant}]/<fixed>/<encoded...>`: the last `encoded_count` parts are values.
+    fn api(&self, parts: &[&str], encoded_count: usize) -> String {
+        let mut url = format!("{}/api/v1", self.base);
+        if let Some(tenant) = &self.tenant {
+            url.push('/');
+            url.push_str(&encode_component(tenant));
+        }
+
+        let fixed_count = parts.len().saturating_sub(encoded_count);
+        for (index, part) in parts.iter().enumerate() {
+            url.push('/');
+            if index < fixed_count {
+                url.push_str(part);
+            } else {
+                url.push_str(&encode_component(part));
+            }
+        }
+        url
+    }
+}
+
+/// Percent-encodes everything but RFC 3986 unreserved characters, UTF-8 first.
+pub fn encode_component(value: &str) -> String {
+    const HEX: &[u8; 16] = b"0123456789ABCDEF";
+
+    let mut encoded = String::with_capacity(value.len());
+    for byte in value.bytes() {
+        if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'.' | b'_' | b'~') {
+            encoded.push(char::from(byte));
+        } else {
+            encoded.push('%');
+            encoded.push(char::from(HEX[usize::from(byte >> 4)]));
+            encoded.push(char::from(HEX[usize::from(byte & 0x0f)]));
+        }
+    }
+    encoded
+}
+
+/// The query string (`?labels=k%3Av&labels=...`) that sets execution labels, or `""`.
+pub fn labels_query<'a>(labels: impl IntoIterator<Item = (&'a str, &'a str)>) -> String {
+    let mut query = String::new();
+    for (key, value) in labels {
+        query.push(if query.is_empty() { '?' } else { '&' });
+        query.push_str("labels=");
+        query.push_str(&encode_component(&format!("{key}:{value}")));
+    }
+    query
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tenant_routes() {
+        let routes = Routes::new("http://localhost:8080", Some("main"));
+        assert_eq!(
+            routes.create_execution("company.team", "hello"),
+            "http://localhost:8080/api/v1/main/executions/company.team/hello"
+        );
+        assert_eq!(
+            routes.execution("123"),
+            "http://localhost:8080/api/v1/main/executions/123"
+        );
+        assert_eq!(
+            routes.logs_download("123"),
+            "http://localhost:8080/api/v1/main/logs/123/download"
+        );
+    }
+
+    #[test]
+    fn tenant_less_routes_for_old_servers() {
+        let routes = Routes::new("http://localhost:8080", None);
+        assert_eq!(
+            routes.create_execution("ns", "f"),
+            "http://localhost:8080/api/v1/executions/ns/f"
+        );
+        assert_eq!(
+            routes.execution("1"),
+            "http://localhost:8080/api/v1/executions/1"
+        );
+        assert_eq!(
+            routes.logs_download("1"),
+            "http://localhost:8080/api/v1/logs/1/download"
+        );
+    }
+
+    #[test]
+    fn trailing_slashes_do_not_double() {
+        let routes = Routes::new("https://kestra.example/base//", Some("t"));
+        assert_eq!(
+            routes.execution("1"),
+            "https://kestra.example/base/api/v1/t/executions/1"
+        );
+    }
+
+    #[test]
+    fn every_value_is_encoded() {
+        let routes = Routes::new("http://h", Some("a/b"));
+        assert_eq!(
+            routes.create_execution("ns/../x", "id?x=1#f"),
+            "http://h/api/v1/a%2Fb/executions/ns%2F..%2Fx/id%3Fx%3D1%23f"
+        );
+        assert_eq!(
+            routes.execution("é "),
+            "http://h/api/v1/a%2Fb/executions/%C3%A9%20"
+        );
+    }
+
+    #[test]
+    fn labels_are_one_encoded_parameter_each() {
+        assert_eq!(labels_query([]), "");
+        assert_eq!(
+            labels_query([("team", "data"), ("url", "http://x/?a=1&b")]),
+            "?labels=team%3Adata&labels=url%3Ahttp%3A%2F%2Fx%2F%3Fa%3D1%26b"
+        );
+    }
+}
