@@ -153,8 +153,8 @@ impl Flow {
 
     /// Basic-auth user name, or `null`.
     #[wasm_bindgen(getter)]
-    pub fn user(&self) -> Option<String> {
-        self.settings.credentials.user.clone()
+    pub fn user(&self) -> JsValue {
+        nullable(self.settings.credentials.user.as_deref())
     }
 
     /// Sets the basic-auth user name (`null` to remove it).
@@ -166,8 +166,8 @@ impl Flow {
 
     /// Basic-auth password, or `null`.
     #[wasm_bindgen(getter)]
-    pub fn password(&self) -> Option<String> {
-        self.settings.credentials.password.clone()
+    pub fn password(&self) -> JsValue {
+        nullable(self.settings.credentials.password.as_deref())
     }
 
     /// Sets the basic-auth password (`null` to remove it).
@@ -179,8 +179,8 @@ impl Flow {
 
     /// API token sent as `Bearer`, or `null`; it wins over basic auth.
     #[wasm_bindgen(getter, js_name = apiToken)]
-    pub fn api_token(&self) -> Option<String> {
-        self.settings.credentials.api_token.clone()
+    pub fn api_token(&self) -> JsValue {
+        nullable(self.settings.credentials.api_token.as_deref())
     }
 
     /// Sets the API token (`null` to remove it).
@@ -235,8 +235,8 @@ impl Flow {
 
     /// The tenant, or `null` for the tenant-less routes of Kestra ≤ 0.22.
     #[wasm_bindgen(getter)]
-    pub fn tenant(&self) -> Option<String> {
-        self.settings.tenant.clone()
+    pub fn tenant(&self) -> JsValue {
+        nullable(self.settings.tenant.as_deref())
     }
 
     /// Sets the tenant (`null` for the tenant-less routes of Kestra ≤ 0.22).
@@ -327,7 +327,9 @@ impl Flow {
             let flow_id = required_text(flow_id, "Flow.execute: flowId")?;
             let form = form?;
             let execution = run(&settings, &namespace, &flow_id, form).await?;
-            serde_wasm_bindgen::to_value(&execution)
+            let serializer = serde_wasm_bindgen::Serializer::json_compatible();
+            execution
+                .serialize(&serializer)
                 .map_err(|error| type_error(&format!("Flow.execute: {error}")))
         })
     }
@@ -688,6 +690,11 @@ fn text_value(id: &str, value: &JsValue) -> Result<String, JsValue> {
     Err(type_error(&format!(
         "Flow.execute: input '{id}' must be a string, number, boolean, Date, JSON value or file"
     )))
+}
+
+/// A string, or `null` for `None` (wasm-bindgen would give `undefined`).
+fn nullable(value: Option<&str>) -> JsValue {
+    value.map_or(JsValue::NULL, JsValue::from_str)
 }
 
 fn required_text(value: Option<String>, what: &str) -> Result<String, JsValue> {

@@ -1,0 +1,515 @@
+//! The HTTP API: routes, authentication, request parsing and response shapes.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::body::Body;
+use axum::extract::{FromRequest, Multipart, OriginalUri, Path, RawQuery, Request, State};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{delete, get, post};
+use axum::{Json, Router};
+use base64::Engine;
+use percent_encoding::{percent_decode_str, utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
+use serde_json::{json, Value};
+
+use crate::errors::{json_error, ApiError};
+use crate::inputs;
+use crate::labels;
+use crate::model::{
+    new_id, now_micros, Execution, Level, Metadata, State as ExecState, StateType, TENANT,
+};
+use crate::runner;
+use crate::store::App;
+
+type Shared = Arc<App>;
+
+/// Characters kept as is in the path segments of storage URIs.
+const URI_SEGMENT: &AsciiSet = &NON_ALPHANUMERIC.remove(b'-').remove(b'_').remove(b'.').remove(b'~');
+
+/// Builds the router.
+pub fn router(app: Shared) -> Router {
+    let api = Router::new()
+        .route("/api/v1/{tenant}/executions/{a}/{b}", post(create_execution))
+        .route("/api/v1/{tenant}/executions/{a}", get(get_execution))
+        .route("/api/v1/{tenant}/executions/{a}/follow", get(crate::follow::follow_execution))
+        .route("/api/v1/{tenant}/executions/{a}/kill", delete(kill_execution))
+        .route("/api/v1/{tenant}/logs/{a}", get(get_logs))
+        .route("/api/v1/{tenant}/logs/{a}/download", get(download_logs))
+        .route("/api/v1/{tenant}/metrics/{a}", get(get_metrics))
+        .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
+        .layer(axum::extract::DefaultBodyLimit::disable());
+    api.layer(middleware::from_fn_with_state(Arc::clone(&app), authenticate)).with_state(app)
+}
+
+/// Turns an [`ApiError`] into a response for the request path.
+pub fn error_response(error: &ApiError, path: &str) -> Response {
+    let status = StatusCode::from_u16(error.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    (status, Json(error.body(path))).into_response()
+}
+
+async fn not_found(OriginalUri(uri): OriginalUri) -> Response {
+    error_response(&ApiError::not_found(), uri.path())
+}
+
+async fn method_not_allowed(OriginalUri(uri): OriginalUri) -> Response {
+    (StatusCode::METHOD_NOT_ALLOWED, Json(json_error("Method Not Allowed", uri.path())))
+        .into_response()
+}
+
+/// Checks the credentials of every `/api/v1` call when basic auth is on.
+async fn authenticate(State(app): State<Shared>, request: Request, next: Next) -> Response {
+    let Some((user, password)) = &app.config.auth else {
+        return next.run(request).await;
+    };
+    let path = request.uri().path();
+    if !(path == "/api/v1" || path.starts_with("/api/v1/")) {
+        return next.run(request).await;
+    }
+    let given = credentials(request.headers());
+    if given.as_ref().is_some_and(|(u, p)| u == user && p == password) {
+        return next.run(request).await;
+    }
+    Response::builder()
+        .status(StatusCode::UNAUTHORIZED)
+        .header(header::WWW_AUTHENTICATE, "Basic")
+        .body(Body::empty())
+        .unwrap_or_default()
+}
+
+/// Reads basic credentials from the `BASIC_AUTH` cookie, else from `Authorization`.
+pub fn credentials(headers: &HeaderMap) -> Option<(String, String)> {
+    let cookie = headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(|value| value.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(name, _)| *name == "BASIC_AUTH")
+        .map(|(_, value)| value.to_string());
+    if let Some(encoded) = cookie {
+        return decode_pair(&encoded);
+    }
+    let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
+    let scheme = value.get(..5)?;
+    if !scheme.eq_ignore_ascii_case("basic") {
+        return None;
+    }
+    // Kestra skips six characters, the scheme and one separator, whatever it is.
+    decode_pair(value.get(6..)?)
+}
+
+fn decode_pair(encoded: &str) -> Option<(String, String)> {
+    let bytes = base64::engine::general_purpose::STANDARD.decode(encoded.trim()).ok()?;
+    let text = String::from_utf8(bytes).ok()?;
+    let (user, password) = text.split_once(':')?;
+    Some((user.to_string(), password.to_string()))
+}
+
+/// Splits a raw query string into decoded (name, value) pairs.
+pub fn query_pairs(raw: Option<&str>) -> Vec<(String, String)> {
+    let decode = |text: &str| {
+        let spaced = text.replace('+', " ");
+        percent_decode_str(&spaced).decode_utf8_lossy().into_owned()
+    };
+    raw.unwrap_or_default()
+        .split('&')
+        .filter(|pair| !pair.is_empty())
+        .map(|pair| match pair.split_once('=') {
+            Some((name, value)) => (decode(name), decode(value)),
+            None => (decode(pair), String::new()),
+        })
+        .collect()
+}
+
+fn query_value<'a>(pairs: &'a [(String, String)], name: &str) -> Option<&'a str> {
+    pairs.iter().rev().find(|(key, _)| key == name).map(|(_, value)| value.as_str())
+}
+
+/// The JSON of an execution as served, with its UI link when asked.
+fn execution_json(app: &App, execution: &Execution, with_url: bool) -> Value {
+    let mut value = serde_json::to_value(execution).unwrap_or(Value::Null);
+    if let (true, Some(object)) = (with_url, value.as_object_mut()) {
+        let url = format!(
+            "http://127.0.0.1:{}/ui/{TENANT}/executions/{}/{}/{}",
+            app.config.port, execution.namespace, execution.flow_id, execution.id
+        );
+        object.insert("url".to_string(), Value::String(url));
+    }
+    value
+}
+
+/// One part of the multipart body.
+struct Part {
+    name: String,
+    filename: Option<String>,
+    bytes: Vec<u8>,
+}
+
+async fn read_parts(request: Request) -> Result<Vec<Part>, ApiError> {
+    let is_multipart = request
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|value| value.to_str().ok())
+        .is_some_and(|value| value.to_ascii_lowercase().starts_with("multipart/form-data"));
+    if !is_multipart {
+        // Kestra accepts a create call without inputs in any body shape.
+        return Ok(Vec::new());
+    }
+    let bad = |detail: String| ApiError::http_status(400, &detail);
+    let mut multipart =
+        Multipart::from_request(request, &()).await.map_err(|error| bad(error.body_text()))?;
+    let mut parts = Vec::new();
+    while let Some(field) = multipart.next_field().await.map_err(|error| bad(error.body_text()))? {
+        let name = field.name().unwrap_or_default().to_string();
+        let filename = field.file_name().map(str::to_string);
+        let bytes = field.bytes().await.map_err(|error| bad(error.body_text()))?;
+        parts.push(Part { name, filename, bytes: bytes.to_vec() });
+    }
+    Ok(parts)
+}
+
+/// The last path component of an uploaded file name, never empty nor a dot entry.
+fn safe_file_name(name: &str) -> String {
+    let base = name.rsplit(['/', '\\']).next().unwrap_or_default();
+    if base.is_empty() || base == "." || base == ".." {
+        "file".to_string()
+    } else {
+        base.to_string()
+    }
+}
+
+async fn create_execution(
+    State(app): State<Shared>,
+    Path((_tenant, namespace, flow_id)): Path<(String, String, String)>,
+    OriginalUri(uri): OriginalUri,
+    RawQuery(raw_query): RawQuery,
+    request: Request,
+) -> Response {
+    let path = uri.path().to_string();
+    match create(&app, &namespace, &flow_id, raw_query.as_deref(), request).await {
+        Ok(value) => (StatusCode::OK, Json(value)).into_response(),
+        Err(error) => error_response(&error, &path),
+    }
+}
+
+async fn create(
+    app: &Shared,
+    namespace: &str,
+    flow_id: &str,
+    raw_query: Option<&str>,
+    request: Request,
+) -> Result<Value, ApiError> {
+    let pairs = query_pairs(raw_query);
+    let key = (namespace.to_string(), flow_id.to_string());
+    let flow_missing = || ApiError::no_such_element("Requested Flow is not found.");
+    let flow = app.config.flows.get(&key).cloned().ok_or_else(flow_missing)?;
+    if let Some(revision) = query_value(&pairs, "revision") {
+        let revision: i64 = revision.trim().parse().map_err(|_| {
+            ApiError::http_status(400, &format!("Failed to convert argument [revision] for \
+                                                 value [{revision}]"))
+        })?;
+        if revision != flow.revision {
+            return Err(flow_missing());
+        }
+    }
+    if flow.disabled {
+        return Err(ApiError::illegal_state("Requested Flow is disabled."));
+    }
+    let label_values: Vec<String> = pairs
+        .iter()
+        .filter(|(name, _)| name == "labels")
+        .map(|(_, value)| value.clone())
+        .collect();
+    let request_labels = labels::parse_query_labels(&label_values)?;
+    let wait = query_value(&pairs, "wait").is_some_and(|value| value.eq_ignore_ascii_case("true"));
+
+    let id = new_id();
+    let parts = read_parts(request).await?;
+    let mut warnings = Vec::new();
+    let mut provided = BTreeMap::new();
+    let input_dir = app
+        .config
+        .storage_dir
+        .join(namespace.replace('.', "/"))
+        .join(flow_id)
+        .join("executions")
+        .join(&id)
+        .join("inputs");
+    for part in parts {
+        let Some(filename) = part.filename else {
+            provided.insert(part.name, String::from_utf8_lossy(&part.bytes).into_owned());
+            continue;
+        };
+        let legacy = part.name == "files" && flow.inputs.iter().any(|input| input.id == filename);
+        if legacy {
+            warnings.push(
+                "Using a deprecated way to upload a FILE input. You must set the input 'id' as \
+                 part name and set the name of the file using the regular 'filename' part \
+                 attribute."
+                    .to_string(),
+            );
+        }
+        let input_id = if legacy { filename.clone() } else { part.name };
+        let file_name = safe_file_name(&filename);
+        let dir = input_dir.join(&input_id);
+        let stored = async {
+            tokio::fs::create_dir_all(&dir).await?;
+            tokio::fs::write(dir.join(&file_name), &part.bytes).await
+        };
+        stored.await.map_err(|error| ApiError {
+            status: 500,
+            message: format!("Internal server error: Can't upload file: {file_name}: {error}"),
+        })?;
+        let uri = format!(
+            "kestra:///{}/{}/executions/{}/inputs/{}/{}",
+            namespace.replace('.', "/"),
+            utf8_percent_encode(flow_id, URI_SEGMENT),
+            id,
+            utf8_percent_encode(&input_id, URI_SEGMENT),
+            utf8_percent_encode(&file_name, URI_SEGMENT)
+        );
+        provided.insert(input_id, uri);
+    }
+
+    let (typed_inputs, undeclared) = match inputs::resolve(&flow.inputs, &provided) {
+        Ok(resolved) => resolved,
+        Err(message) => {
+            let _ = tokio::fs::remove_dir_all(input_dir.parent().unwrap_or(&input_dir)).await;
+            return Err(ApiError::invalid_entity(&message));
+        }
+    };
+    for input in undeclared {
+        warnings.push(format!(
+            "Input {input} was provided for workflow {}.{} but isn't declared in the workflow \
+             inputs",
+            flow.namespace, flow.id
+        ));
+    }
+
+    let now = now_micros();
+    let execution = Execution {
+        id: id.clone(),
+        namespace: flow.namespace.clone(),
+        flow_id: flow.id.clone(),
+        flow_revision: flow.revision,
+        tenant_id: TENANT.to_string(),
+        task_run_list: Vec::new(),
+        inputs: typed_inputs,
+        outputs: serde_json::Map::new(),
+        labels: labels::execution_labels(&flow.labels, &request_labels, &id),
+        state: ExecState::created(now),
+        original_id: id.clone(),
+        deleted: false,
+        metadata: Metadata {
+            attempt_number: 1,
+            original_created_date: crate::model::format_instant(now - now % 1000),
+        },
+    };
+    let logs = warnings
+        .into_iter()
+        .map(|message| runner::log_entry(&execution, None, Level::Warn, message))
+        .collect();
+    let created = execution_json(app, &execution, true);
+    app.insert(execution, logs);
+    let updates = app.subscribe(&id);
+    tokio::spawn(runner::run_execution(Arc::clone(app), flow, id.clone()));
+
+    if !wait {
+        return Ok(created);
+    }
+    if let Some(mut updates) = updates {
+        loop {
+            if app.execution(&id).is_none_or(|execution| execution.is_finished()) {
+                break;
+            }
+            if updates.changed().await.is_err() {
+                break;
+            }
+        }
+    }
+    let finished = app.execution(&id).ok_or_else(ApiError::not_found)?;
+    Ok(execution_json(app, &finished, true))
+}
+
+async fn get_execution(
+    State(app): State<Shared>,
+    Path((_tenant, id)): Path<(String, String)>,
+    OriginalUri(uri): OriginalUri,
+) -> Response {
+    match app.execution(&id) {
+        Some(execution) => Json(execution_json(&app, &execution, false)).into_response(),
+        None => error_response(&ApiError::not_found(), uri.path()),
+    }
+}
+
+async fn kill_execution(
+    State(app): State<Shared>,
+    Path((_tenant, id)): Path<(String, String)>,
+    OriginalUri(uri): OriginalUri,
+    RawQuery(raw_query): RawQuery,
+) -> Response {
+    let pairs = query_pairs(raw_query.as_deref());
+    let cascade = query_value(&pairs, "isOnKillCascade")
+        .is_none_or(|value| !value.eq_ignore_ascii_case("false"));
+    let Some(execution) = app.execution(&id) else {
+        return error_response(&ApiError::not_found(), uri.path());
+    };
+    let terminated = execution.state.current().is_terminated();
+    if terminated && !cascade {
+        let error = ApiError::illegal_state("Execution is already finished, can't kill it");
+        return error_response(&error, uri.path());
+    }
+    if !terminated {
+        app.update(&id, |record| {
+            if record.execution.state.current() != StateType::Killing {
+                record.execution.state.push(StateType::Killing, now_micros());
+            }
+            record.kill.send_replace(true);
+        });
+    }
+    StatusCode::ACCEPTED.into_response()
+}
+
+/// Query filters of the log routes.
+struct LogFilter {
+    min_level: Option<Level>,
+    task_id: Option<String>,
+    task_run_id: Option<String>,
+}
+
+fn log_filter(raw_query: Option<&str>) -> LogFilter {
+    let pairs = query_pairs(raw_query);
+    let text = |name| query_value(&pairs, name).filter(|v| !v.is_empty()).map(str::to_string);
+    LogFilter {
+        min_level: text("minLevel").and_then(|name| Level::parse(&name.to_ascii_uppercase())),
+        task_id: text("taskId"),
+        task_run_id: text("taskRunId"),
+    }
+}
+
+async fn get_logs(
+    State(app): State<Shared>,
+    Path((_tenant, id)): Path<(String, String)>,
+    RawQuery(raw_query): RawQuery,
+) -> Response {
+    let filter = log_filter(raw_query.as_deref());
+    let logs = app.read(&id, |record| record.logs.clone()).unwrap_or_default();
+    let selected: Vec<_> = logs
+        .into_iter()
+        .filter(|entry| filter.min_level.is_none_or(|min| entry.level >= min))
+        .filter(|entry| match (&filter.task_id, &filter.task_run_id) {
+            // A task id wins over a task-run id, as in Kestra.
+            (Some(task_id), _) => entry.task_id.as_ref() == Some(task_id),
+            (None, Some(run_id)) => entry.task_run_id.as_ref() == Some(run_id),
+            (None, None) => true,
+        })
+        .collect();
+    Json(selected).into_response()
+}
+
+async fn download_logs(
+    State(app): State<Shared>,
+    Path((_tenant, id)): Path<(String, String)>,
+    OriginalUri(uri): OriginalUri,
+    RawQuery(raw_query): RawQuery,
+) -> Response {
+    let filter = log_filter(raw_query.as_deref());
+    let found = app.read(&id, |record| {
+        let text = record
+            .logs
+            .iter()
+            .filter(|entry| filter.min_level.is_none_or(|min| entry.level >= min))
+            .filter(|entry| match &filter.task_id {
+                Some(task_id) => entry.task_id.as_ref() == Some(task_id),
+                None => true,
+            })
+            .map(|entry| entry.pretty())
+            .collect::<Vec<_>>()
+            .join("\n");
+        (text, record.execution.state.current().is_terminated())
+    });
+    let Some((text, terminated)) = found else {
+        let error = ApiError::no_such_element(&format!("Execution '{id}' not found."));
+        return error_response(&error, uri.path());
+    };
+    let mut response = text.into_response();
+    let headers = response.headers_mut();
+    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/plain"));
+    if let Ok(value) = HeaderValue::from_str(&format!("attachment; filename=\"{id}.log\"")) {
+        headers.insert(header::CONTENT_DISPOSITION, value);
+    }
+    if !terminated {
+        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+    }
+    response
+}
+
+async fn get_metrics(
+    State(app): State<Shared>,
+    Path((_tenant, id)): Path<(String, String)>,
+) -> Response {
+    let metrics = app.read(&id, |record| record.metrics.clone()).unwrap_or_default();
+    Json(json!({"total": metrics.len(), "results": metrics})).into_response()
+}
+
+/// How long a follower waits between checks when nothing is announced.
+pub const FOLLOW_POLL: Duration = Duration::from_millis(500);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn headers(pairs: &[(&str, &str)]) -> HeaderMap {
+        let mut map = HeaderMap::new();
+        for (name, value) in pairs {
+            map.append(
+                header::HeaderName::from_bytes(name.as_bytes()).unwrap(),
+                HeaderValue::from_str(value).unwrap(),
+            );
+        }
+        map
+    }
+
+    #[test]
+    fn reads_basic_credentials() {
+        let pair = Some(("admin@kestra.io".to_string(), "Secret1:x".to_string()));
+        // base64("admin@kestra.io:Secret1:x")
+        let encoded = "YWRtaW5Aa2VzdHJhLmlvOlNlY3JldDE6eA==";
+        assert_eq!(credentials(&headers(&[("authorization", &format!("Basic {encoded}"))])), pair);
+        assert_eq!(credentials(&headers(&[("authorization", &format!("bAsIc {encoded}"))])), pair);
+        assert_eq!(credentials(&headers(&[("cookie", &format!("a=b; BASIC_AUTH={encoded}"))])), pair);
+        assert_eq!(credentials(&headers(&[("authorization", &format!("Bearer {encoded}"))])), None);
+        assert_eq!(credentials(&headers(&[("authorization", "Basic !!!")])), None);
+        assert_eq!(credentials(&headers(&[("authorization", "Basic")])), None);
+        assert_eq!(credentials(&headers(&[])), None);
+    }
+
+    #[test]
+    fn decodes_query_pairs() {
+        let pairs = query_pairs(Some("labels=a%3A1&labels=b:two+words&wait=true&flag"));
+        assert_eq!(
+            pairs,
+            vec![
+                ("labels".to_string(), "a:1".to_string()),
+                ("labels".to_string(), "b:two words".to_string()),
+                ("wait".to_string(), "true".to_string()),
+                ("flag".to_string(), String::new()),
+            ]
+        );
+        assert_eq!(query_value(&pairs, "wait"), Some("true"));
+        assert!(query_pairs(None).is_empty());
+    }
+
+    #[test]
+    fn uploaded_names_lose_their_directories() {
+        assert_eq!(safe_file_name("data.csv"), "data.csv");
+        assert_eq!(safe_file_name("../../etc/passwd"), "passwd");
+        assert_eq!(safe_file_name("C:\\x\\y.txt"), "y.txt");
+        assert_eq!(safe_file_name(".."), "file");
+        assert_eq!(safe_file_name(""), "file");
+    }
+}

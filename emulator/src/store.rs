@@ -1,0 +1,101 @@
+//! In-memory state shared by the HTTP handlers and the execution runner.
+
+use std::collections::{HashMap, HashSet};
+use std::path::PathBuf;
+use std::sync::{Mutex, MutexGuard};
+
+use tokio::sync::watch;
+
+use crate::flow::Flow;
+use crate::model::{Execution, LogEntry, MetricEntry};
+
+/// Everything known about one execution.
+pub struct Record {
+    /// The execution as served.
+    pub execution: Execution,
+    /// Its logs, in the order they were produced.
+    pub logs: Vec<LogEntry>,
+    /// Its metrics.
+    pub metrics: Vec<MetricEntry>,
+    /// Bumped on every change, so waiters and followers wake up.
+    pub updates: watch::Sender<u64>,
+    /// Set to true to kill the execution.
+    pub kill: watch::Sender<bool>,
+}
+
+/// Start-up settings.
+pub struct Config {
+    /// Loaded flows by (namespace, id).
+    pub flows: HashMap<(String, String), Flow>,
+    /// Port the server listens on, for execution URLs.
+    pub port: u16,
+    /// Where uploaded files live; `kestra:///x` maps to `<storage_dir>/x`.
+    pub storage_dir: PathBuf,
+    /// Parent of the task working directories.
+    pub work_dir: PathBuf,
+    /// Basic-auth credentials, when required.
+    pub auth: Option<(String, String)>,
+}
+
+/// The state of the whole server.
+pub struct App {
+    /// Start-up settings.
+    pub config: Config,
+    records: Mutex<HashMap<String, Record>>,
+    /// Process groups of running task processes, killed on shutdown.
+    pub process_groups: Mutex<HashSet<i32>>,
+}
+
+/// Locks a mutex, recovering the data if a panicking thread poisoned it: the maps stay
+/// consistent because every update is a single assignment or push.
+pub fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+impl App {
+    /// Creates the state for a configuration.
+    pub fn new(config: Config) -> Self {
+        App { config, records: Mutex::new(HashMap::new()), process_groups: Mutex::default() }
+    }
+
+    /// Stores a new execution.
+    pub fn insert(&self, execution: Execution, logs: Vec<LogEntry>) {
+        let record = Record {
+            execution: execution.clone(),
+            logs,
+            metrics: Vec::new(),
+            updates: watch::channel(0).0,
+            kill: watch::channel(false).0,
+        };
+        lock(&self.records).insert(execution.id.clone(), record);
+    }
+
+    /// Reads something from an execution's record.
+    pub fn read<T>(&self, id: &str, reader: impl FnOnce(&Record) -> T) -> Option<T> {
+        lock(&self.records).get(id).map(reader)
+    }
+
+    /// Changes an execution's record and wakes its watchers.
+    pub fn update<T>(&self, id: &str, writer: impl FnOnce(&mut Record) -> T) -> Option<T> {
+        let mut records = lock(&self.records);
+        let record = records.get_mut(id)?;
+        let result = writer(record);
+        record.updates.send_modify(|version| *version += 1);
+        Some(result)
+    }
+
+    /// A copy of an execution.
+    pub fn execution(&self, id: &str) -> Option<Execution> {
+        self.read(id, |record| record.execution.clone())
+    }
+
+    /// A receiver that sees every later change of an execution.
+    pub fn subscribe(&self, id: &str) -> Option<watch::Receiver<u64>> {
+        self.read(id, |record| record.updates.subscribe())
+    }
+
+    /// A receiver of an execution's kill request.
+    pub fn kill_signal(&self, id: &str) -> Option<watch::Receiver<bool>> {
+        self.read(id, |record| record.kill.subscribe())
+    }
+}

@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Installs what building and testing need and is missing: the wasm32 target, the
+# wasm-bindgen CLI at the exact version of Cargo.lock, and the npm dev dependencies.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
+  rustup target add wasm32-unknown-unknown
+fi
+
+# The CLI must match the wasm-bindgen crate exactly, or the generated glue is refused.
+wanted=$(awk '/^name = "wasm-bindgen"$/ { getline; gsub(/"/, "", $3); print $3; exit }' Cargo.lock)
+if [ -z "$wanted" ]; then
+  echo "install-tools: no wasm-bindgen version in Cargo.lock" >&2
+  exit 1
+fi
+installed=$(wasm-bindgen --version 2>/dev/null | awk '{ print $2 }' || true)
+if [ "$installed" != "$wanted" ]; then
+  echo "install-tools: installing wasm-bindgen-cli $wanted (found '${installed:-none}')"
+  # --locked first; when the registry no longer serves a locked dependency, resolve anew.
+  cargo install --locked --version "$wanted" wasm-bindgen-cli \
+    || cargo install --version "$wanted" wasm-bindgen-cli
+fi
+
+if [ ! -x node_modules/.bin/wasm-opt ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  npm ci --no-audit --no-fund
+fi

@@ -1,0 +1,473 @@
+// Flow against a scripted server: every case of the reference client's own suite, and
+// the behaviour this package adds (encoding, auth, typed errors, file inputs).
+
+import { test, describe, beforeEach, afterEach } from 'node:test';
+import assert from 'node:assert/strict';
+import {
+  Flow,
+  KestraError,
+  HttpError,
+  AuthenticationError,
+  FailedExponentialBackoff,
+} from 'kestra-wasm';
+import { startMockServer, formDataOf } from './support/mock-server.mjs';
+
+const ENV_NAMES = ['KESTRA_HOSTNAME', 'KESTRA_USER', 'KESTRA_PASSWORD', 'KESTRA_API_TOKEN'];
+let savedEnv;
+
+beforeEach(() => {
+  savedEnv = Object.fromEntries(ENV_NAMES.map((name) => [name, process.env[name]]));
+  for (const name of ENV_NAMES) delete process.env[name];
+});
+
+afterEach(() => {
+  for (const [name, value] of Object.entries(savedEnv)) {
+    if (value === undefined) delete process.env[name];
+    else process.env[name] = value;
+  }
+});
+
+/** A Flow aimed at `server` whose waits are recorded instead of slept. */
+function recordingFlow(server, options = {}) {
+  const waits = [];
+  const flow = new Flow({ sleep: async (seconds) => waits.push(seconds), ...options });
+  flow.hostname = server.url;
+  return { flow, waits };
+}
+
+/** Routes of one execution `123` for a tenant prefix such as `/api/v1/main`. */
+function executionRoutes(prefix, finalState, log) {
+  return {
+    [`POST ${prefix}/executions/namespace-test/flow-test`]: { json: { id: '123' } },
+    [`GET ${prefix}/executions/123`]: {
+      json: { id: '123', state: { current: finalState }, outputs: { answer: 42 } },
+    },
+    [`GET ${prefix}/logs/123/download`]: { text: log },
+  };
+}
+
+const TENANTS = [
+  { label: 'omitted tenant (main)', options: {}, prefix: '/api/v1/main' },
+  { label: 'tenant skylord-prod', options: { tenant: 'skylord-prod' }, prefix: '/api/v1/skylord-prod' },
+  { label: 'tenant null (Kestra <= 0.22)', options: { tenant: null }, prefix: '/api/v1' },
+];
+
+describe('retries', () => {
+  test('gives up after 5 attempts, waiting 1, 2, 4, 8 and 16 seconds', async () => {
+    const server = await startMockServer({ 'GET /api/v1/executions/123': { status: 500 } });
+    try {
+      const { flow, waits } = recordingFlow(server);
+      const url = `${server.url}/api/v1/executions/123`;
+
+      const failure = await flow._makeRequest('GET', url).then(
+        () => assert.fail('the request should fail'),
+        (error) => error,
+      );
+
+      assert.ok(failure instanceof FailedExponentialBackoff);
+      assert.ok(failure instanceof KestraError);
+      assert.ok(failure instanceof Error);
+      assert.equal(failure.name, 'FailedExponentialBackoff');
+      assert.equal(failure.status, 500);
+      assert.equal(failure.attempts, 5);
+      assert.equal(server.requests.length, 5);
+      assert.deepEqual(waits, [1, 2, 4, 8, 16]);
+    } finally {
+      await server.stop();
+    }
+  });
+
+  test('every retryable status is retried, then the success is returned', async () => {
+    for (const status of [408, 429, 500, 502, 503, 504]) {
+      const server = await startMockServer({
+        'GET /thing': [{ status }, { status }, { status: 200, text: 'fine' }],
+      });
+      try {
+        const { flow, waits } = recordingFlow(server);
+        const response = await flow._makeRequest('GET', `${server.url}/thing`);
+        assert.equal(response.status, 200, `status ${status}`);
+        assert.equal(await response.text(), 'fine');
+        assert.deepEqual(waits, [1, 2]);
+        assert.equal(server.requests.length, 3);
+      } finally {
+        await server.stop();
+      }
+    }
+  });
+
+  test('the default timer really waits (first wait of one second)', async () => {
+    const server = await startMockServer({ 'GET /slow': [{ status: 503 }, { status: 204 }] });
+    try {
+      const flow = new Flow();
+      const started = performance.now();
+      const response = await flow._makeRequest('GET', `${server.url}/slow`);
+      const elapsed = performance.now() - started;
+      assert.equal(response.status, 204);
+      assert.ok(elapsed >= 950, `waited only ${elapsed} ms`);
+    } finally {
+      await server.stop();
+    }
+  });
+
+  test('401 fails at once with an AuthenticationError', async () => {
+    const server = await startMockServer({
+      'GET /secret': { status: 401, headers: { 'www-authenticate': 'Basic' } },
+    });
+    try {
+      const { flow, waits } = recordingFlow(server);
+      await assert.rejects(flow._makeRequest('GET', `${server.url}/secret`), (error) => {
+        assert.ok(error instanceof AuthenticationError);
+        assert.ok(error instanceof HttpError);
+        assert.equal(error.status, 401);
+        assert.match(error.message, /Authentication required/);
+        return true;
+      });
+      assert.equal(server.requests.length, 1);
+      assert.deepEqual(waits, []);
+    } finally {
+      await server.stop();
+    }
+  });
+
+  test('other error statuses fail at once with the server message', async () => {
+    const body = {
+      message: 'Not Found: Requested Flow is not found.',
+      _links: { self: [{ href: '/api/v1/main/executions/a/b', templated: false }] },
+    };
+    const server = await startMockServer({ 'POST /api/v1/main/executions/a/b': { status: 404, json: body } });
+    try {
+      const { flow } = recordingFlow(server);
+      await assert.rejects(flow.execute('a', 'b'), (error) => {
+        assert.ok(error instanceof HttpError);
+        assert.ok(!(error instanceof AuthenticationError));
+        assert.equal(error.status, 404);
+        assert.match(error.message, /Requested Flow is not found/);
+        assert.equal(JSON.parse(error.body).message, body.message);
+        return true;
+      });
+      assert.equal(server.requests.length, 1);
+    } finally {
+      await server.stop();
+    }
+  });
+
+  test('a server that cannot be reached gives a KestraError with the cause', async () => {
+    const server = await startMockServer({});
+    await server.stop();
+    const { flow } = recordingFlow(server);
+    await assert.rejects(flow.checkStatus('123'), (error) => {
+      assert.ok(error instanceof KestraError);
+      assert.match(error.message, /could not be sent/);
+      assert.ok(error.cause);
+      return true;
+    });
+  });
+});
+
+describe('routes', () => {
+  for (const { label, options, prefix } of TENANTS) {
+    test(`checkStatus and getLogs with ${label}`, async () => {
+      const server = await startMockServer({
+        [`GET ${prefix}/executions/123`]: { text: 'OK' },
+        [`GET ${prefix}/logs/123/download`]: { text: 'OK' },
+      });
+      try {
+        const { flow } = recordingFlow(server, options);
+        const status = await flow.checkStatus('123');
+        const logs = await flow.getLogs('123');
+        assert.ok(status instanceof Response);
+        assert.equal(status.status, 200);
+        assert.equal(logs.status, 200);
+        assert.deepEqual(
+          server.requests.map((request) => `${request.method} ${request.rawPath}`),
+          [`GET ${prefix}/executions/123`, `GET ${prefix}/logs/123/download`],
+        );
+      } finally {
+        await server.stop();
+      }
+    });
+  }
+
+  test('path segments are encoded and a trailing slash is not doubled', async () => {
+    const server = await startMockServer({
+      'POST /api/v1/a%2Fb/executions/name%20space/flow%3Fx%3D1': { json: { id: 'e/1' } },
+    });
+    try {
+      const flow = new Flow({ tenant: 'a/b', waitForCompletion: false });
+      flow.hostname = `${server.url}/`;
+      const execution = await flow.execute('name space', 'flow?x=1');
+      assert.equal(execution.executionId, 'e/1');
+      assert.equal(server.requests[0].rawPath, '/api/v1/a%2Fb/executions/name%20space/flow%3Fx%3D1');
+    } finally {
+      await server.stop();
+    }
+  });
+});
+
+describe('execute', () => {
+  for (const { label, options, prefix } of TENANTS) {
+    test(`success with ${label}`, async () => {
+      const server = await startMockServer(executionRoutes(prefix, 'SUCCESS', 'Execution logs'));
+      try {
+        const { flow } = recordingFlow(server, { pollInterval: 0, ...options });
+        const result = await flow.execute('namespace-test', 'flow-test');
+        assert.deepEqual(result, {
+          executionId: '123',
+          status: 'SUCCESS',
+          log: 'Execution logs',
+          error: null,
+          outputs: { answer: 42 },
+        });
+        assert.equal(server.requests.length, 3);
+      } finally {
+        await server.stop();
+      }
+    });
+
+    test(`failure with ${label}`, async () => {
+      const server = await startMockServer(executionRoutes(prefix, 'FAILED', 'Error logs'));
+      try {
+        const { flow } = recordingFlow(server, { pollInterval: 0, ...options });
+        const result = await flow.execute('namespace-test', 'flow-test');
+        assert.equal(result.status, 'FAILED');
+        assert.equal(result.log, 'Error logs');
+        assert.match(result.error, /123 .*ended FAILED/);
+        assert.equal(server.requests.length, 3);
+      } finally {
+        await server.stop();
+      }
+    });
+
+    test(`fire and forget with ${label}`, async () => {
+      const server = await startMockServer(executionRoutes(prefix, 'SUCCESS', ''));
+      try {
+        const { flow } = recordingFlow(server, { waitForCompletion: false, ...options });
+        const result = await flow.execute('namespace-test', 'flow-test');
+        assert.equal(result.status, 'STARTED');
+        assert.equal(result.log, null);
+        assert.equal(result.error, null);
+        assert.equal(server.requests.length, 1);
+      } finally {
+        await server.stop();
+      }
+    });
+
+    test(`with inputs with ${label}`, async () => {
+      const server = await startMockServer(executionRoutes(prefix, 'SUCCESS', 'Execution logs'));
+      try {
+        const { flow } = recordingFlow(server, { pollInterval: 0, ...options });
+        const result = await flow.execute('namespace-test', 'flow-test', { param1: 'value1' });
+        assert.equal(result.status, 'SUCCESS');
+        assert.equal(server.requests.length, 3);
+        const form = await formDataOf(server.requests[0]);
+        assert.equal(form.get('param1'), 'value1');
+      } finally {
+        await server.stop();
+      }
+    });
+  }
+
+  test('polls every pollInterval until a terminal state, then reads the log once', async () => {
+    const server = await startMockServer({
+      'POST /api/v1/main/executions/ns/f': { json: { id: '9' } },
+      'GET /api/v1/main/executions/9': [
+        { json: { state: { current: 'CREATED' } } },
+        { json: { state: { current: 'RUNNING' } } },
+        { json: { state: { current: 'PAUSED' } } },
+        { json: { state: { current: 'WARNING' } } },
+      ],
+      'GET /api/v1/main/logs/9/download': { text: 'a\nb' },
+    });
+    try {
+      const { flow, waits } = recordingFlow(server, { pollInterval: 0.25 });
+      const result = await flow.execute('ns', 'f');
+      assert.equal(result.status, 'WARNING');
+      assert.equal(result.error, null);
+      assert.deepEqual(waits, [0.25, 0.25, 0.25]);
+      const paths = server.requests.map((request) => request.rawPath);
+      assert.equal(paths.filter((path) => path.endsWith('/download')).length, 1);
+      assert.equal(paths.length, 6);
+    } finally {
+      await server.stop();
+    }
+  });
+
+  test('file inputs: File, Blob, bytes and [filename, data, contentType]', async () => {
+    const server = await startMockServer(executionRoutes('/api/v1/main', 'SUCCESS', ''));
+    try {
+      const { flow } = recordingFlow(server, { waitForCompletion: false });
+      await flow.execute('namespace-test', 'flow-test', {
+        file: ['myfile.json', new TextEncoder().encode('{"a":1}'), 'application/json'],
+        report: new File(['a,b\n1,2\n'], 'report.csv', { type: 'text/csv' }),
+        blob: new Blob(['blob body']),
+        bytes: new Uint8Array([0, 1, 2, 255]),
+        buffer: new Uint8Array([7, 8]).buffer,
+        name: 'Ada',
+      });
+
+      const form = await formDataOf(server.requests[0]);
+      const file = form.get('file');
+      assert.equal(file.name, 'myfile.json');
+      assert.equal(file.type, 'application/json');
+      assert.equal(await file.text(), '{"a":1}');
+      assert.equal(form.get('report').name, 'report.csv');
+      assert.equal(await form.get('report').text(), 'a,b\n1,2\n');
+      assert.equal(form.get('blob').name, 'blob');
+      assert.equal(await form.get('blob').text(), 'blob body');
+      assert.deepEqual([...new Uint8Array(await form.get('bytes').arrayBuffer())], [0, 1, 2, 255]);
+      assert.deepEqual([...new Uint8Array(await form.get('buffer').arrayBuffer())], [7, 8]);
+      assert.equal(form.get('name'), 'Ada');
+    } finally {
+      await server.stop();
+    }
+  });
+
+  test('non-string inputs are sent as Kestra parses them', async () => {
+    const server = await startMockServer(executionRoutes('/api/v1/main', 'SUCCESS', ''));
+    try {
+      const { flow } = recordingFlow(server, { waitForCompletion: false });
+      await flow.execute('namespace-test', 'flow-test', {
+        count: 5,
+        ratio: 0.5,
+        enabled: true,
+        big: 2n ** 64n,
+        when: new Date(Date.UTC(2026, 0, 5, 10, 0, 0)),
+        config: { a: [1, 2] },
+        tags: ['x', 'y'],
+        skipped: undefined,
+        empty: null,
+      });
+
+      const form = await formDataOf(server.requests[0]);
+      assert.equal(form.get('count'), '5');
+      assert.equal(form.get('ratio'), '0.5');
+      assert.equal(form.get('enabled'), 'true');
+      assert.equal(form.get('big'), '18446744073709551616');
+      assert.equal(form.get('when'), '2026-01-05T10:00:00.000Z');
+      assert.equal(form.get('config'), '{"a":[1,2]}');
+      assert.equal(form.get('tags'), '["x","y"]');
+      assert.equal(form.has('skipped'), false);
+      assert.equal(form.has('empty'), false);
+    } finally {
+      await server.stop();
+    }
+  });
+
+  test('labelsFromInputs adds one encoded label per non-file input', async () => {
+    const server = await startMockServer(executionRoutes('/api/v1/main', 'SUCCESS', ''));
+    try {
+      const { flow } = recordingFlow(server, { waitForCompletion: false, labelsFromInputs: true });
+      await flow.execute('namespace-test', 'flow-test', {
+        team: 'data & ml',
+        url: 'http://x/?a=1',
+        file: new Blob(['x']),
+      });
+
+      const { query } = server.requests[0];
+      assert.deepEqual(query.getAll('labels'), ['team:data & ml', 'url:http://x/?a=1']);
+    } finally {
+      await server.stop();
+    }
+  });
+
+  test('an answer without an execution id is an error', async () => {
+    const server = await startMockServer({ 'POST /api/v1/main/executions/ns/f': { json: { nope: 1 } } });
+    try {
+      const { flow } = recordingFlow(server);
+      await assert.rejects(flow.execute('ns', 'f'), (error) => {
+        assert.ok(error instanceof KestraError);
+        assert.match(error.message, /Starting execution failed.*nope/);
+        return true;
+      });
+    } finally {
+      await server.stop();
+    }
+  });
+});
+
+describe('authentication and settings', () => {
+  test('an API token wins over basic auth', async () => {
+    const server = await startMockServer({ 'GET /api/v1/main/executions/1': { text: 'OK' } });
+    try {
+      const { flow } = recordingFlow(server);
+      flow.user = 'admin@kestra.io';
+      flow.password = 'Secret123';
+      flow.apiToken = 'tok';
+      await flow.checkStatus('1');
+      assert.equal(server.requests[0].headers.authorization, 'Bearer tok');
+    } finally {
+      await server.stop();
+    }
+  });
+
+  test('basic credentials are UTF-8 encoded before base64', async () => {
+    const server = await startMockServer({ 'GET /api/v1/main/executions/1': { text: 'OK' } });
+    try {
+      const { flow } = recordingFlow(server);
+      flow.user = 'jösé@kestra.io';
+      flow.password = 'pässwörd:1';
+      await flow.checkStatus('1');
+      const header = server.requests[0].headers.authorization;
+      assert.match(header, /^Basic /);
+      const decoded = Buffer.from(header.slice(6), 'base64').toString('utf8');
+      assert.equal(decoded, 'jösé@kestra.io:pässwörd:1');
+    } finally {
+      await server.stop();
+    }
+  });
+
+  test('hostname, user, password and token come from the environment', async () => {
+    const server = await startMockServer({ 'GET /api/v1/main/executions/1': { text: 'OK' } });
+    try {
+      process.env.KESTRA_HOSTNAME = server.url;
+      process.env.KESTRA_USER = 'admin@kestra.io';
+      process.env.KESTRA_PASSWORD = 'Admin1234';
+      const flow = new Flow();
+      assert.equal(flow.hostname, server.url);
+      assert.equal(flow.user, 'admin@kestra.io');
+      assert.equal(flow.password, 'Admin1234');
+      assert.equal(flow.apiToken, null);
+      await flow.checkStatus('1');
+      const header = server.requests[0].headers.authorization;
+      assert.equal(Buffer.from(header.slice(6), 'base64').toString(), 'admin@kestra.io:Admin1234');
+    } finally {
+      await server.stop();
+    }
+  });
+
+  test('defaults match the reference client, with the tenant main', () => {
+    const flow = new Flow();
+    assert.equal(flow.hostname, 'http://localhost:8080');
+    assert.equal(flow.waitForCompletion, true);
+    assert.equal(flow.pollInterval, 1);
+    assert.equal(flow.labelsFromInputs, false);
+    assert.equal(flow.tenant, 'main');
+    assert.equal(new Flow({ tenant: null }).tenant, null);
+  });
+
+  test('bad options and arguments are TypeErrors that name the problem', async () => {
+    assert.throws(() => new Flow({ pollInterval: -1 }), TypeError);
+    assert.throws(() => new Flow({ pollInterval: Number.NaN }), /pollInterval/);
+    assert.throws(() => new Flow({ waitForCompletion: 'yes' }), /waitForCompletion/);
+    assert.throws(() => new Flow({ tenant: '' }), /tenant/);
+    assert.throws(() => new Flow({ sleep: 5 }), /sleep/);
+    assert.throws(() => new Flow('fast'), TypeError);
+
+    const flow = new Flow();
+    assert.throws(() => {
+      flow.pollInterval = Infinity;
+    }, TypeError);
+    assert.throws(() => {
+      flow.user = 42;
+    }, /Flow.user/);
+    await assert.rejects(flow.execute('', 'f'), /namespace must be a non-empty string/);
+    await assert.rejects(flow.execute('ns', 42), /flowId must be a non-empty string/);
+    await assert.rejects(flow.execute('ns', 'f', 'inputs'), /inputs must be an object/);
+    await assert.rejects(flow.execute('ns', 'f', { when: new Date(Number.NaN) }), /invalid Date/);
+    await assert.rejects(flow.execute('ns', 'f', { fn: () => 1 }), /input 'fn'/);
+    const circular = {};
+    circular.self = circular;
+    await assert.rejects(flow.execute('ns', 'f', { circular }), TypeError);
+    await assert.rejects(flow.checkStatus(undefined), /executionId/);
+  });
+});
