@@ -1,0 +1,251 @@
+// Kestra: every method's line matches Kestra's pattern and carries what was meant.
+
+import { test, describe } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { Kestra } from 'kestra-wasm';
+
+/**
+ * Kestra's pattern `^::(\{.*})::$` in Java terms: `.` excludes \n, \r, U+0085, U+2028 and
+ * U+2029 (JavaScript's `.` would let U+0085 through, so the class is spelled out).
+ */
+const KESTRA_PATTERN = /^::(\{[^\n\r\u0085\u2028\u2029]*\})::$/;
+
+/** Runs `action` and returns the lines it printed with console.log. */
+function linesOf(action) {
+  const lines = [];
+  const original = console.log;
+  console.log = (...args) => lines.push(args.join(' '));
+  try {
+    action();
+  } finally {
+    console.log = original;
+  }
+  return lines;
+}
+
+/** The one frame printed by `action`, checked against the pattern and parsed. */
+function frameOf(action) {
+  const lines = linesOf(action);
+  assert.equal(lines.length, 1, `expected one line, got ${JSON.stringify(lines)}`);
+  const match = KESTRA_PATTERN.exec(lines[0]);
+  assert.ok(match, `line does not match Kestra's pattern: ${lines[0]}`);
+  return { line: lines[0], message: JSON.parse(match[1]) };
+}
+
+describe('frames', () => {
+  test('format returns the line without printing it', () => {
+    const lines = linesOf(() => {
+      assert.equal(Kestra.format({ outputs: { a: 1 } }), '::{"outputs":{"a":1}}::');
+    });
+    assert.deepEqual(lines, []);
+  });
+
+  test('_send prints the formatted map', () => {
+    const { line } = frameOf(() => Kestra._send({ outputs: { a: 'b' } }));
+    assert.equal(line, '::{"outputs":{"a":"b"}}::');
+  });
+
+  test('outputs keep every value, numbers printed as JavaScript prints them', () => {
+    const outputs = {
+      int: 5.0,
+      float: 0.1,
+      big: 2 ** 53,
+      tiny: 1e-7,
+      huge: 1e21,
+      negativeZero: -0,
+      text: 'a "quoted" \\ text\twith\ncontrols\u0000\u001f\u007f',
+      nested: { list: [1, 'two', null, true], deep: { deeper: {} } },
+      emoji: '🚀 ünïcödé',
+      colons: '::{"not":"a frame"}:: and }::',
+    };
+    const { line, message } = frameOf(() => Kestra.outputs(outputs));
+    assert.ok(line.includes('"int":5,'));
+    assert.ok(line.includes('"huge":1e+21'));
+    assert.deepEqual(message, { outputs: { ...outputs, negativeZero: 0 } });
+  });
+
+  test('Java-only line terminators are escaped, so the line still matches', () => {
+    const text = 'next\u0085line\u2028separator\u2029paragraph';
+    const { line, message } = frameOf(() => Kestra.outputs({ text }));
+    assert.ok(!/[\u0085\u2028\u2029]/.test(line));
+    assert.ok(line.includes('\\u0085') && line.includes('\\u2028') && line.includes('\\u2029'));
+    assert.equal(message.outputs.text, text);
+  });
+
+  test('lone surrogates are escaped by JSON.stringify and survive', () => {
+    const text = 'a\ud800b\udfffc';
+    const { message } = frameOf(() => Kestra.outputs({ text }));
+    assert.equal(message.outputs.text, text);
+  });
+
+  test('assets are sent under assets', () => {
+    const assets = {
+      inputs: [{ id: 'orders', type: 'TABLE' }],
+      outputs: [{ id: 'report', type: 'FILE', namespace: 'company.team' }],
+    };
+    const { message } = frameOf(() => Kestra.assets(assets));
+    assert.deepEqual(message, { assets });
+  });
+
+  test('what is not an object is refused and nothing is printed', () => {
+    for (const bad of [null, undefined, 42, 'text', [1, 2], () => 1]) {
+      const lines = linesOf(() => {
+        assert.throws(() => Kestra.outputs(bad), TypeError);
+        assert.throws(() => Kestra.format(bad), TypeError);
+        assert.throws(() => Kestra._send(bad), TypeError);
+        assert.throws(() => Kestra.assets(bad), TypeError);
+      });
+      assert.deepEqual(lines, []);
+    }
+  });
+
+  test('values JSON cannot carry raise a TypeError and print nothing', () => {
+    const circular = {};
+    circular.self = circular;
+    const lines = linesOf(() => {
+      assert.throws(() => Kestra.outputs({ circular }), TypeError);
+      assert.throws(() => Kestra.outputs({ big: 10n }), TypeError);
+    });
+    assert.deepEqual(lines, []);
+  });
+});
+
+describe('metrics', () => {
+  test('_metrics sends one metric with tags always present', () => {
+    const { message } = frameOf(() => Kestra._metrics('rows', 'counter', 3));
+    assert.deepEqual(message, { metrics: [{ name: 'rows', type: 'counter', value: 3, tags: {} }] });
+  });
+
+  test('counter, gauge and timer with tag values sent as strings', () => {
+    const tags = { env: 'prod', shard: 7, primary: true };
+    const expectedTags = { env: 'prod', shard: '7', primary: 'true' };
+    for (const [method, type, value] of [
+      ['counter', 'counter', 42],
+      ['gauge', 'gauge', -0.5],
+      ['timer', 'timer', 1.25],
+    ]) {
+      const { message } = frameOf(() => Kestra[method]('m', value, tags));
+      assert.deepEqual(message, { metrics: [{ name: 'm', type, value, tags: expectedTags }] });
+    }
+  });
+
+  test('timer with a function returns its result and sends the seconds it took', () => {
+    let result;
+    const { message } = frameOf(() => {
+      result = Kestra.timer('work', () => {
+        const until = performance.now() + 30;
+        while (performance.now() < until);
+        return 'done';
+      });
+    });
+    assert.equal(result, 'done');
+    const [metric] = message.metrics;
+    assert.equal(metric.type, 'timer');
+    assert.ok(metric.value >= 0.03 && metric.value < 5, `seconds: ${metric.value}`);
+  });
+
+  test('timer with a throwing function sends the metric, then rethrows', () => {
+    const failure = new Error('boom');
+    const { message } = frameOf(() => {
+      assert.throws(() => Kestra.timer('work', () => {
+        throw failure;
+      }), (error) => error === failure);
+    });
+    assert.equal(message.metrics[0].name, 'work');
+  });
+
+  test('timer with an async function times until the promise settles', async () => {
+    const lines = [];
+    const original = console.log;
+    console.log = (line) => lines.push(line);
+    try {
+      const pending = Kestra.timer('wait', () => new Promise((resolve) => setTimeout(() => resolve(7), 50)));
+      assert.ok(pending instanceof Promise);
+      assert.equal(lines.length, 0);
+      assert.equal(await pending, 7);
+
+      const rejection = new Error('late');
+      await assert.rejects(
+        Kestra.timer('fail', async () => {
+          throw rejection;
+        }),
+        (error) => error === rejection,
+      );
+    } finally {
+      console.log = original;
+    }
+
+    assert.equal(lines.length, 2);
+    const [waited, failed] = lines.map((line) => JSON.parse(KESTRA_PATTERN.exec(line)[1]).metrics[0]);
+    assert.equal(waited.name, 'wait');
+    assert.ok(waited.value >= 0.045, `seconds: ${waited.value}`);
+    assert.equal(failed.name, 'fail');
+  });
+
+  test('bad metrics are refused with a clear TypeError and print nothing', () => {
+    const lines = linesOf(() => {
+      assert.throws(() => Kestra.counter('', 1), /non-empty/);
+      assert.throws(() => Kestra.counter(7, 1), /name must be a string/);
+      assert.throws(() => Kestra.counter('c', '1'), /must be a number/);
+      assert.throws(() => Kestra.counter('c', Number.NaN), /finite/);
+      assert.throws(() => Kestra.gauge('g', Infinity), /finite/);
+      assert.throws(() => Kestra.timer('t', -1), /zero or more/);
+      assert.throws(() => Kestra.counter('c', 1, { bad: {} }), /tag 'bad'/);
+      assert.throws(() => Kestra.counter('c', 1, 'env=prod'), /tags must be an object/);
+      assert.throws(() => Kestra._metrics('c', 'histogram', 1), /type must be/);
+      let ran = false;
+      assert.throws(() => Kestra.timer('t', () => {
+        ran = true;
+      }, { bad: [] }), TypeError);
+      assert.equal(ran, false, 'the function must not run when its timer cannot be sent');
+    });
+    assert.deepEqual(lines, []);
+  });
+});
+
+describe('logger', () => {
+  test('each level is sent with its own Kestra level', () => {
+    const logger = Kestra.logger();
+    assert.equal(Kestra.logger(), logger, 'the logger is reused');
+    for (const [method, level] of [
+      ['trace', 'TRACE'],
+      ['debug', 'DEBUG'],
+      ['info', 'INFO'],
+      ['warn', 'WARN'],
+      ['error', 'ERROR'],
+    ]) {
+      const { message } = frameOf(() => logger[method](`a ${method} message`));
+      assert.deepEqual(message, { logs: [{ level, message: `a ${method} message` }] });
+    }
+  });
+
+  test('arguments are joined like console.log, multi-line messages stay one line', () => {
+    const failure = new Error('broken');
+    const { message } = frameOf(() => Kestra.logger().warn('rows:', 3, { a: [1] }, null, failure));
+    const text = message.logs[0].message;
+    assert.ok(text.startsWith('rows: 3 {"a":[1]} null Error: broken\n'), text);
+    assert.ok(text.includes(' at '), 'the stack is kept');
+  });
+});
+
+test('a real script prints every line on stdout and nothing on stderr', () => {
+  const script = `
+    const { Kestra } = require('kestra-wasm');
+    Kestra.outputs({ rows: 3 });
+    Kestra.counter('rows', 3);
+    Kestra.timer('load', 0.5);
+    Kestra.gauge('lag', 1);
+    Kestra.assets({ inputs: [], outputs: [] });
+    const logger = Kestra.logger();
+    logger.trace('t'); logger.debug('d'); logger.info('i'); logger.warn('w'); logger.error('e');
+  `;
+  const run = spawnSync(process.execPath, ['-e', script], { encoding: 'utf8' });
+  assert.equal(run.status, 0, run.stderr);
+  assert.equal(run.stderr, '');
+  const lines = run.stdout.split('\n').filter((line) => line.length > 0);
+  assert.equal(lines.length, 10);
+  for (const line of lines) assert.match(line, KESTRA_PATTERN);
+  const levels = lines.slice(5).map((line) => JSON.parse(line.slice(2, -2)).logs[0].level);
+  assert.deepEqual(levels, ['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR']);
+});
