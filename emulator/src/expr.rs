@@ -92,8 +92,9 @@ fn parse_path(expression: &str) -> Result<Vec<Step>, String> {
         }
         (*pos > start).then(|| chars[start..*pos].iter().collect())
     };
-    let unsupported =
-        || format!("unsupported expression (only dotted paths such as `inputs.name` are allowed)");
+    let unsupported = || {
+        "unsupported expression (only dotted paths such as `inputs.name` are allowed)".to_string()
+    };
 
     steps.push(Step::Key(ident(&mut pos).ok_or_else(unsupported)?));
     while pos < chars.len() {

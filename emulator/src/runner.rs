@@ -77,11 +77,14 @@ fn set_task_state(app: &App, id: &str, run_id: &str, state: StateType, outputs: 
         let runs = &mut record.execution.task_run_list;
         if let Some(run) = runs.iter_mut().find(|run| run.id == run_id) {
             run.state.push(state, now);
+            // The single attempt starts when the task starts running.
             if run.attempts.is_empty() {
-                run.attempts.push(TaskRunAttempt { state: State::created(now) });
-            }
-            for attempt in &mut run.attempts {
-                attempt.state.push(state, now);
+                let histories = vec![(state, now)];
+                run.attempts.push(TaskRunAttempt { state: State { histories } });
+            } else {
+                for attempt in &mut run.attempts {
+                    attempt.state.push(state, now);
+                }
             }
             if outputs.is_some() {
                 run.outputs = outputs;

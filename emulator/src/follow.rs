@@ -1,0 +1,90 @@
+//! `GET .../executions/{id}/follow`: server-sent events carrying the execution as it changes.
+
+use std::convert::Infallible;
+use std::sync::Arc;
+
+use axum::body::Body;
+use axum::extract::{Path, State};
+use axum::http::{header, StatusCode};
+use axum::response::Response;
+use serde_json::{json, Value};
+use tokio::sync::mpsc;
+
+use crate::model::{format_instant, now_micros};
+use crate::server::FOLLOW_POLL;
+use crate::store::App;
+
+/// Formats one event; the phase travels in the SSE `id`, there is no `event:` line.
+pub fn sse_event(phase: &str, data: &Value) -> String {
+    // JSON text never holds raw newlines, so it fits on one `data:` line.
+    format!("id: {phase}\ndata: {data}\n\n")
+}
+
+/// Streams `start`, then `progress` per change, then `end` with the final execution.
+pub async fn follow_execution(
+    State(app): State<Arc<App>>,
+    Path((_tenant, id)): Path<(String, String)>,
+) -> Response {
+    let (sender, receiver) = mpsc::channel::<String>(16);
+    tokio::spawn(produce(app, id, sender));
+    let stream = futures_util::stream::unfold(receiver, |mut receiver| async move {
+        receiver.recv().await.map(|chunk| (Ok::<_, Infallible>(chunk), receiver))
+    });
+    Response::builder()
+        .status(StatusCode::OK)
+        .header(header::CONTENT_TYPE, "text/event-stream")
+        .header(header::CACHE_CONTROL, "no-cache")
+        .body(Body::from_stream(stream))
+        .unwrap_or_default()
+}
+
+async fn produce(app: Arc<App>, id: String, sender: mpsc::Sender<String>) {
+    // The first event is a stub built from the id alone, like Kestra's.
+    let stub = json!({
+        "id": id,
+        "originalId": id,
+        "deleted": false,
+        "metadata": {"attemptNumber": 1, "originalCreatedDate": format_instant(now_micros())},
+    });
+    if sender.send(sse_event("start", &stub)).await.is_err() {
+        return;
+    }
+    let Some(mut updates) = app.subscribe(&id) else {
+        // Unknown execution: nothing will ever come, so close the stream.
+        return;
+    };
+    let mut last: Option<Value> = None;
+    loop {
+        let Some(execution) = app.execution(&id) else {
+            return;
+        };
+        let finished = execution.is_finished();
+        let value = serde_json::to_value(&execution).unwrap_or(Value::Null);
+        if finished {
+            let _ = sender.send(sse_event("end", &value)).await;
+            return;
+        }
+        if last.as_ref() != Some(&value) {
+            if sender.send(sse_event("progress", &value)).await.is_err() {
+                return;
+            }
+            last = Some(value);
+        }
+        // Wake on a change, or re-check now and then in case the channel is gone.
+        let _ = tokio::time::timeout(FOLLOW_POLL, updates.changed()).await;
+        if sender.is_closed() {
+            return;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn events_carry_the_phase_in_the_id() {
+        let text = sse_event("end", &json!({"id": "a"}));
+        assert_eq!(text, "id: end\ndata: {\"id\":\"a\"}\n\n");
+    }
+}
