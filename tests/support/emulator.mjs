@@ -27,7 +27,7 @@ export function taskWorkDir() {
   const workDir = mkdtempSync(join(tmpdir(), 'kestra-wasm-tasks-'));
   execFileSync(
     'npm',
-    ['install', '--no-audit', '--no-fund', '--no-package-lock', join(packageDir, tarball)],
+    ['install', '--no-save', '--no-audit', '--no-fund', '--no-package-lock', join(packageDir, tarball)],
     { cwd: workDir, stdio: ['ignore', 'ignore', 'inherit'] },
   );
   return workDir;
