@@ -14,32 +14,50 @@ pub struct ApiError {
 impl ApiError {
     /// A bare 404, as Micronaut answers when a controller finds nothing.
     pub fn not_found() -> Self {
-        ApiError { status: 404, message: "Not Found".to_string() }
+        ApiError {
+            status: 404,
+            message: "Not Found".to_string(),
+        }
     }
 
     /// A 404 caused by a missing element (`NoSuchElementException`).
     pub fn no_such_element(detail: &str) -> Self {
-        ApiError { status: 404, message: format!("Not Found: {detail}") }
+        ApiError {
+            status: 404,
+            message: format!("Not Found: {detail}"),
+        }
     }
 
     /// A 409 caused by an `IllegalStateException`.
     pub fn illegal_state(detail: &str) -> Self {
-        ApiError { status: 409, message: format!("Illegal state: {detail}") }
+        ApiError {
+            status: 409,
+            message: format!("Illegal state: {detail}"),
+        }
     }
 
     /// A 422 caused by an `IllegalArgumentException`.
     pub fn illegal_argument(detail: &str) -> Self {
-        ApiError { status: 422, message: format!("Illegal argument: {detail}") }
+        ApiError {
+            status: 422,
+            message: format!("Illegal argument: {detail}"),
+        }
     }
 
     /// A 422 caused by invalid inputs (`InputOutputValidationException`).
     pub fn invalid_entity(detail: &str) -> Self {
-        ApiError { status: 422, message: format!("Invalid entity: {detail}") }
+        ApiError {
+            status: 422,
+            message: format!("Invalid entity: {detail}"),
+        }
     }
 
     /// An error raised as `HttpStatusException`: the reason phrase, then the detail.
     pub fn http_status(status: u16, detail: &str) -> Self {
-        ApiError { status, message: format!("{}: {detail}", reason_phrase(status)) }
+        ApiError {
+            status,
+            message: format!("{}: {detail}", reason_phrase(status)),
+        }
     }
 
     /// The `JsonError` body for a request to `path`.
@@ -81,7 +99,10 @@ mod tests {
         let body = error.body("/api/v1/main/executions/a/b");
         assert_eq!(error.status, 404);
         assert_eq!(body["message"], "Not Found: Requested Flow is not found.");
-        assert_eq!(body["_links"]["self"][0]["href"], "/api/v1/main/executions/a/b");
+        assert_eq!(
+            body["_links"]["self"][0]["href"],
+            "/api/v1/main/executions/a/b"
+        );
         assert_eq!(body["_links"]["self"][0]["templated"], false);
     }
 
@@ -92,9 +113,18 @@ mod tests {
             ApiError::illegal_state("Requested Flow is disabled.").message,
             "Illegal state: Requested Flow is disabled."
         );
-        assert_eq!(ApiError::invalid_entity("Missing required input:x").status, 422);
+        assert_eq!(
+            ApiError::invalid_entity("Missing required input:x").status,
+            422
+        );
         let query = ApiError::http_status(422, "Invalid queryString parameter");
-        assert_eq!(query.message, "Unprocessable Entity: Invalid queryString parameter");
-        assert_eq!(ApiError::illegal_argument("x").message, "Illegal argument: x");
+        assert_eq!(
+            query.message,
+            "Unprocessable Entity: Invalid queryString parameter"
+        );
+        assert_eq!(
+            ApiError::illegal_argument("x").message,
+            "Illegal argument: x"
+        );
     }
 }

@@ -122,8 +122,11 @@ fn parse_path(expression: &str) -> Result<Vec<Step>, String> {
                         while chars.get(pos).is_some_and(|&ch| ch != quote) {
                             pos += 1;
                         }
-                        let key: String = chars.get(start..pos).ok_or_else(unsupported)?
-                            .iter().collect();
+                        let key: String = chars
+                            .get(start..pos)
+                            .ok_or_else(unsupported)?
+                            .iter()
+                            .collect();
                         if chars.get(pos) != Some(&quote) || chars.get(pos + 1) != Some(&']') {
                             return Err(unsupported());
                         }
@@ -208,16 +211,37 @@ mod tests {
     #[test]
     fn renders_paths() {
         let ctx = context();
-        assert_eq!(render("Hello, {{ inputs.name }}!", &ctx).unwrap(), "Hello, World!");
-        assert_eq!(render("{{inputs.n}}|{{ inputs.f }}|{{inputs.g}}", &ctx).unwrap(), "3|2|2.5");
+        assert_eq!(
+            render("Hello, {{ inputs.name }}!", &ctx).unwrap(),
+            "Hello, World!"
+        );
+        assert_eq!(
+            render("{{inputs.n}}|{{ inputs.f }}|{{inputs.g}}", &ctx).unwrap(),
+            "3|2|2.5"
+        );
         assert_eq!(render("{{ outputs.count.vars.rows }}", &ctx).unwrap(), "4");
-        assert_eq!(render("{{ outputs.count.vars['my-key'] }}", &ctx).unwrap(), "x");
-        assert_eq!(render("{{ execution.id }}/{{ flow.namespace }}", &ctx).unwrap(), "abc/company.team");
-        assert_eq!(render("{{ labels.team }}{{ inputs.flag }}", &ctx).unwrap(), "datatrue");
+        assert_eq!(
+            render("{{ outputs.count.vars['my-key'] }}", &ctx).unwrap(),
+            "x"
+        );
+        assert_eq!(
+            render("{{ execution.id }}/{{ flow.namespace }}", &ctx).unwrap(),
+            "abc/company.team"
+        );
+        assert_eq!(
+            render("{{ labels.team }}{{ inputs.flag }}", &ctx).unwrap(),
+            "datatrue"
+        );
         assert_eq!(render("{{ inputs.obj }}", &ctx).unwrap(), r#"{"a":[1,2]}"#);
-        assert_eq!(render("{{ inputs.obj.a[1] }}{{ inputs.obj.a.0 }}", &ctx).unwrap(), "21");
+        assert_eq!(
+            render("{{ inputs.obj.a[1] }}{{ inputs.obj.a.0 }}", &ctx).unwrap(),
+            "21"
+        );
         assert_eq!(render("[{{ inputs.none }}]", &ctx).unwrap(), "[]");
-        assert_eq!(render("no braces }} here", &ctx).unwrap(), "no braces }} here");
+        assert_eq!(
+            render("no braces }} here", &ctx).unwrap(),
+            "no braces }} here"
+        );
     }
 
     #[test]

@@ -165,9 +165,8 @@ fn string_map(map: &Yaml, key: &str, owner: &str) -> Result<BTreeMap<String, Str
                 let value = if value.is_null() {
                     String::new()
                 } else {
-                    scalar(value).ok_or_else(|| {
-                        format!("{owner}: `{key}.{name}` must be a string")
-                    })?
+                    scalar(value)
+                        .ok_or_else(|| format!("{owner}: `{key}.{name}` must be a string"))?
                 };
                 out.insert(name, value);
             }
@@ -180,10 +179,19 @@ fn string_map(map: &Yaml, key: &str, owner: &str) -> Result<BTreeMap<String, Str
 fn check_id(text: &str, what: &str, allow_dot: bool, lower_only: bool) -> Result<(), String> {
     let mut chars = text.chars();
     let first_ok = chars.next().is_some_and(|ch| {
-        ch.is_ascii_digit() || if lower_only { ch.is_ascii_lowercase() } else { ch.is_ascii_alphabetic() }
+        ch.is_ascii_digit()
+            || if lower_only {
+                ch.is_ascii_lowercase()
+            } else {
+                ch.is_ascii_alphabetic()
+            }
     });
     let rest_ok = chars.all(|ch| {
-        let letter = if lower_only { ch.is_ascii_lowercase() } else { ch.is_ascii_alphabetic() };
+        let letter = if lower_only {
+            ch.is_ascii_lowercase()
+        } else {
+            ch.is_ascii_alphabetic()
+        };
         letter || ch.is_ascii_digit() || ch == '_' || ch == '-' || (allow_dot && ch == '.')
     });
     if first_ok && rest_ok {
@@ -238,7 +246,13 @@ fn parse_input(item: &Yaml) -> Result<InputDef, String> {
     if kind == InputType::Select && values.is_empty() {
         return Err(format!("{owner}: a SELECT input needs `values`"));
     }
-    Ok(InputDef { id, kind, required, defaults, values })
+    Ok(InputDef {
+        id,
+        kind,
+        required,
+        defaults,
+        values,
+    })
 }
 
 fn parse_task(item: &Yaml) -> Result<Task, String> {
@@ -247,7 +261,9 @@ fn parse_task(item: &Yaml) -> Result<Task, String> {
     let owner = format!("task `{id}`");
     let type_name = required_string(item, "type", &owner)?;
     let kind = match type_name.as_str() {
-        NODE_SCRIPT => TaskKind::Script { script: required_string(item, "script", &owner)? },
+        NODE_SCRIPT => TaskKind::Script {
+            script: required_string(item, "script", &owner)?,
+        },
         NODE_COMMANDS => {
             let commands = string_list(item, "commands", &owner)?;
             if commands.is_empty() {
@@ -264,8 +280,12 @@ fn parse_task(item: &Yaml) -> Result<Task, String> {
                 None => Level::Info,
                 Some(value) => scalar(value)
                     .and_then(|name| Level::parse(&name))
-                    .ok_or_else(|| format!("{owner}: `level` must be ERROR, WARN, INFO, DEBUG \
-                                            or TRACE"))?,
+                    .ok_or_else(|| {
+                        format!(
+                            "{owner}: `level` must be ERROR, WARN, INFO, DEBUG \
+                                            or TRACE"
+                        )
+                    })?,
             };
             TaskKind::Log { message, level }
         }
@@ -314,7 +334,8 @@ fn list<'a>(flow: &'a Yaml, key: &str) -> Result<&'a [Yaml], String> {
 
 /// Parses and validates the text of a flow file.
 pub fn parse_flow(text: &str) -> Result<Flow, String> {
-    let root: Yaml = serde_yaml::from_str(text).map_err(|error| format!("invalid YAML: {error}"))?;
+    let root: Yaml =
+        serde_yaml::from_str(text).map_err(|error| format!("invalid YAML: {error}"))?;
     if !root.is_mapping() {
         return Err("a flow must be a YAML mapping".to_string());
     }
@@ -331,24 +352,50 @@ pub fn parse_flow(text: &str) -> Result<Flow, String> {
         Some(value) => value.as_bool().ok_or("`disabled` must be true or false")?,
     };
 
-    let inputs = list(&root, "inputs")?.iter().map(parse_input).collect::<Result<Vec<_>, _>>()?;
-    let tasks = list(&root, "tasks")?.iter().map(parse_task).collect::<Result<Vec<_>, _>>()?;
-    let outputs = list(&root, "outputs")?.iter().map(parse_output).collect::<Result<Vec<_>, _>>()?;
+    let inputs = list(&root, "inputs")?
+        .iter()
+        .map(parse_input)
+        .collect::<Result<Vec<_>, _>>()?;
+    let tasks = list(&root, "tasks")?
+        .iter()
+        .map(parse_task)
+        .collect::<Result<Vec<_>, _>>()?;
+    let outputs = list(&root, "outputs")?
+        .iter()
+        .map(parse_output)
+        .collect::<Result<Vec<_>, _>>()?;
     if tasks.is_empty() {
         return Err("a flow needs at least one task in `tasks`".to_string());
     }
     for (index, task) in tasks.iter().enumerate() {
-        if tasks.iter().skip(index + 1).any(|other| other.id == task.id) {
+        if tasks
+            .iter()
+            .skip(index + 1)
+            .any(|other| other.id == task.id)
+        {
             return Err(format!("task id `{}` is used twice", task.id));
         }
     }
     for (index, input) in inputs.iter().enumerate() {
-        if inputs.iter().skip(index + 1).any(|other| other.id == input.id) {
+        if inputs
+            .iter()
+            .skip(index + 1)
+            .any(|other| other.id == input.id)
+        {
             return Err(format!("input id `{}` is used twice", input.id));
         }
     }
 
-    Ok(Flow { id, namespace, revision, disabled, labels: parse_labels(&root)?, inputs, tasks, outputs })
+    Ok(Flow {
+        id,
+        namespace,
+        revision,
+        disabled,
+        labels: parse_labels(&root)?,
+        inputs,
+        tasks,
+        outputs,
+    })
 }
 
 #[cfg(test)]
@@ -395,16 +442,31 @@ outputs:
     #[test]
     fn parses_a_full_flow() {
         let flow = parse_flow(HELLO).unwrap();
-        assert_eq!((flow.id.as_str(), flow.namespace.as_str(), flow.revision), ("hello", "company.team", 1));
+        assert_eq!(
+            (flow.id.as_str(), flow.namespace.as_str(), flow.revision),
+            ("hello", "company.team", 1)
+        );
         assert!(!flow.disabled);
-        assert_eq!(flow.labels, vec![Label { key: "team".into(), value: "data".into() }]);
+        assert_eq!(
+            flow.labels,
+            vec![Label {
+                key: "team".into(),
+                value: "data".into()
+            }]
+        );
         assert_eq!(flow.inputs.len(), 2);
         assert!(!flow.inputs[1].required);
         assert_eq!(flow.inputs[0].defaults, Some(serde_json::json!("World")));
         assert_eq!(flow.tasks[0].env["N"], "3");
         assert_eq!(flow.tasks[0].input_files["data.csv"], "{{ inputs.data }}");
         assert_eq!(flow.tasks[1].before_commands, vec!["echo hi"]);
-        assert_eq!(flow.tasks[2].kind, TaskKind::Log { message: "{{ inputs.name }}".into(), level: Level::Warn });
+        assert_eq!(
+            flow.tasks[2].kind,
+            TaskKind::Log {
+                message: "{{ inputs.name }}".into(),
+                level: Level::Warn
+            }
+        );
         assert_eq!(flow.outputs[0].kind, OutputType::Int);
     }
 
@@ -417,33 +479,65 @@ outputs:
         .unwrap();
         assert_eq!(flow.revision, 4);
         assert!(flow.disabled);
-        assert_eq!(flow.labels, vec![Label { key: "k".into(), value: "v".into() }]);
+        assert_eq!(
+            flow.labels,
+            vec![Label {
+                key: "k".into(),
+                value: "v".into()
+            }]
+        );
     }
 
     #[test]
     fn rejects_bad_flows_with_reasons() {
         let base = "id: a\nnamespace: b\ntasks:\n  - id: t\n    type: ";
         let unknown = parse_flow(&format!("{base}io.kestra.plugin.core.flow.Pause\n")).unwrap_err();
-        assert!(unknown.contains("io.kestra.plugin.core.flow.Pause"), "{unknown}");
-        assert!(parse_flow(&format!("{base}io.kestra.plugin.core.log.Log\n")).unwrap_err().contains("message"));
+        assert!(
+            unknown.contains("io.kestra.plugin.core.flow.Pause"),
+            "{unknown}"
+        );
+        assert!(
+            parse_flow(&format!("{base}io.kestra.plugin.core.log.Log\n"))
+                .unwrap_err()
+                .contains("message")
+        );
         assert!(parse_flow("id: a\nnamespace: B\ntasks: []").is_err());
-        assert!(parse_flow("namespace: b\ntasks: []").unwrap_err().contains("`id`"));
+        assert!(parse_flow("namespace: b\ntasks: []")
+            .unwrap_err()
+            .contains("`id`"));
         assert!(parse_flow("id: a\nnamespace: b\ntasks: []").is_err());
         assert!(parse_flow("id: [a\n").unwrap_err().contains("invalid YAML"));
         assert!(parse_flow("- 1").is_err());
         let bad_input = "id: a\nnamespace: b\ninputs:\n  - id: x\n    type: SECRET\n\
-                         tasks:\n  - id: t\n    type: io.kestra.plugin.core.log.Log\n    message: m\n";
+                         tasks:\n  - id: t\n    type: io.kestra.plugin.core.log.Log\n\
+                         \x20   message: m\n";
         assert!(parse_flow(bad_input).unwrap_err().contains("SECRET"));
     }
 
     #[test]
     fn output_conversion() {
-        let out = |kind| OutputDef { id: "o".into(), kind, value: String::new() };
+        let out = |kind| OutputDef {
+            id: "o".into(),
+            kind,
+            value: String::new(),
+        };
         assert_eq!(out(OutputType::Int).convert("4"), Ok(serde_json::json!(4)));
-        assert_eq!(out(OutputType::Bool).convert("TRUE"), Ok(serde_json::json!(true)));
-        assert_eq!(out(OutputType::Json).convert("[1]"), Ok(serde_json::json!([1])));
-        assert_eq!(out(OutputType::String).convert("x"), Ok(serde_json::json!("x")));
+        assert_eq!(
+            out(OutputType::Bool).convert("TRUE"),
+            Ok(serde_json::json!(true))
+        );
+        assert_eq!(
+            out(OutputType::Json).convert("[1]"),
+            Ok(serde_json::json!([1]))
+        );
+        assert_eq!(
+            out(OutputType::String).convert("x"),
+            Ok(serde_json::json!("x"))
+        );
         let error = out(OutputType::Int).convert("x").unwrap_err();
-        assert_eq!(error, "Invalid value for output `o`. Cause: For input string: \"x\"");
+        assert_eq!(
+            error,
+            "Invalid value for output `o`. Cause: For input string: \"x\""
+        );
     }
 }

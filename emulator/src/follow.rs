@@ -28,7 +28,10 @@ pub async fn follow_execution(
     let (sender, receiver) = mpsc::channel::<String>(16);
     tokio::spawn(produce(app, id, sender));
     let stream = futures_util::stream::unfold(receiver, |mut receiver| async move {
-        receiver.recv().await.map(|chunk| (Ok::<_, Infallible>(chunk), receiver))
+        receiver
+            .recv()
+            .await
+            .map(|chunk| (Ok::<_, Infallible>(chunk), receiver))
     });
     Response::builder()
         .status(StatusCode::OK)

@@ -84,7 +84,11 @@ pub fn parse_java_int(text: &str) -> Result<i32, String> {
         significant if significant.len() > 10 => return Err(for_input(text)),
         significant => significant.parse().map_err(|_| for_input(text))?,
     };
-    let signed = if text.starts_with('-') { -magnitude } else { magnitude };
+    let signed = if text.starts_with('-') {
+        -magnitude
+    } else {
+        magnitude
+    };
     i32::try_from(signed).map_err(|_| for_input(text))
 }
 
@@ -181,7 +185,9 @@ pub fn parse_date(text: &str) -> Result<String, String> {
     }
     let day = fixed_digits(text, 8, 2).ok_or_else(|| bad(8))?;
     if text.len() != 10 {
-        return Err(format!("Text '{text}' could not be parsed, unparsed text found at index 10"));
+        return Err(format!(
+            "Text '{text}' could not be parsed, unparsed text found at index 10"
+        ));
     }
     date_days(i64::from(year), month, day)
         .map(|_| text.to_string())
@@ -204,21 +210,31 @@ pub fn parse_datetime(text: &str) -> Result<String, String> {
     if upper.get(10..11) != Some("T") {
         return Err(bad(10));
     }
-    let hour = fixed_digits(&upper, 11, 2).filter(|h| *h < 24).ok_or_else(|| bad(11))?;
+    let hour = fixed_digits(&upper, 11, 2)
+        .filter(|h| *h < 24)
+        .ok_or_else(|| bad(11))?;
     if upper.get(13..14) != Some(":") {
         return Err(bad(13));
     }
-    let minute = fixed_digits(&upper, 14, 2).filter(|m| *m < 60).ok_or_else(|| bad(14))?;
+    let minute = fixed_digits(&upper, 14, 2)
+        .filter(|m| *m < 60)
+        .ok_or_else(|| bad(14))?;
     let mut pos = 16;
     let mut second = 0;
     let mut micros: i64 = 0;
     if upper.get(pos..pos + 1) == Some(":") {
-        second = fixed_digits(&upper, pos + 1, 2).filter(|s| *s < 60).ok_or_else(|| bad(pos + 1))?;
+        second = fixed_digits(&upper, pos + 1, 2)
+            .filter(|s| *s < 60)
+            .ok_or_else(|| bad(pos + 1))?;
         pos += 3;
         if upper.get(pos..pos + 1) == Some(".") {
             let start = pos + 1;
             let mut end = start;
-            while upper.as_bytes().get(end).is_some_and(|b| b.is_ascii_digit()) {
+            while upper
+                .as_bytes()
+                .get(end)
+                .is_some_and(|b| b.is_ascii_digit())
+            {
                 end += 1;
             }
             if end == start || end - start > 9 {
@@ -233,23 +249,23 @@ pub fn parse_datetime(text: &str) -> Result<String, String> {
         Some("Z") => 0,
         Some(zone) if zone.starts_with(['+', '-']) => {
             let sign = if zone.starts_with('-') { -1 } else { 1 };
-            let hours = fixed_digits(zone, 1, 2).filter(|h| *h <= 18).ok_or_else(|| bad(pos))?;
+            let hours = fixed_digits(zone, 1, 2)
+                .filter(|h| *h <= 18)
+                .ok_or_else(|| bad(pos))?;
             let minutes = match zone.len() {
                 3 => 0,
-                6 if zone.get(3..4) == Some(":") => {
-                    fixed_digits(zone, 4, 2).filter(|m| *m < 60).ok_or_else(|| bad(pos))?
-                }
+                6 if zone.get(3..4) == Some(":") => fixed_digits(zone, 4, 2)
+                    .filter(|m| *m < 60)
+                    .ok_or_else(|| bad(pos))?,
                 _ => return Err(bad(pos)),
             };
             sign * (i64::from(hours) * 3600 + i64::from(minutes) * 60)
         }
         _ => return Err(bad(pos)),
     };
-    let seconds = days * 86_400
-        + i64::from(hour) * 3600
-        + i64::from(minute) * 60
-        + i64::from(second)
-        - offset_secs;
+    let seconds =
+        days * 86_400 + i64::from(hour) * 3600 + i64::from(minute) * 60 + i64::from(second)
+            - offset_secs;
     Ok(format_instant(seconds * 1_000_000 + micros))
 }
 
@@ -261,21 +277,28 @@ pub fn parse_value(def: &InputDef, text: &str) -> Result<Value, String> {
             if def.values.iter().any(|allowed| allowed == text) {
                 Ok(Value::String(text.to_string()))
             } else {
-                Err(format!("it must match the values `[{}]`", def.values.join(", ")))
+                Err(format!(
+                    "it must match the values `[{}]`",
+                    def.values.join(", ")
+                ))
             }
         }
         InputType::Int => parse_java_int(text).map(|n| Value::Number(n.into())),
         InputType::Float => parse_java_float(text).map(float_json),
         InputType::Bool => Ok(Value::Bool(text.eq_ignore_ascii_case("true"))),
-        InputType::DateTime => parse_datetime(text).map(Value::String).map_err(|e| wrapped(&e)),
+        InputType::DateTime => parse_datetime(text)
+            .map(Value::String)
+            .map_err(|e| wrapped(&e)),
         InputType::Date => parse_date(text).map(Value::String).map_err(|e| wrapped(&e)),
         InputType::Json => serde_json::from_str(text).map_err(|error| wrapped(&error.to_string())),
         InputType::File => {
             if text.starts_with("kestra://") {
                 Ok(Value::String(text.to_string()))
             } else {
-                Err(format!("Unable to read the file `{text}`: only uploaded files and \
-                             `kestra://` URIs are supported"))
+                Err(format!(
+                    "Unable to read the file `{text}`: only uploaded files and \
+                             `kestra://` URIs are supported"
+                ))
             }
         }
     }
@@ -313,12 +336,18 @@ pub fn resolve(
         match value {
             Ok(value) => resolved.push((def.id.clone(), value)),
             Err(cause) => {
-                return Err(format!("Invalid value for input `{}`. Cause: {cause}", def.id));
+                return Err(format!(
+                    "Invalid value for input `{}`. Cause: {cause}",
+                    def.id
+                ));
             }
         }
     }
-    let undeclared =
-        provided.keys().filter(|key| !defs.iter().any(|def| &def.id == *key)).cloned().collect();
+    let undeclared = provided
+        .keys()
+        .filter(|key| !defs.iter().any(|def| &def.id == *key))
+        .cloned()
+        .collect();
     Ok((nest(resolved), undeclared))
 }
 
@@ -339,7 +368,9 @@ fn insert_path(target: &mut Map<String, Value>, parts: &[&str], value: Value) {
             target.insert(last.to_string(), value);
         }
         [first, rest @ ..] => {
-            let entry = target.entry(first.to_string()).or_insert_with(|| Map::new().into());
+            let entry = target
+                .entry(first.to_string())
+                .or_insert_with(|| Map::new().into());
             if !entry.is_object() {
                 *entry = Map::new().into();
             }
@@ -356,7 +387,13 @@ mod tests {
     use serde_json::json;
 
     fn def(id: &str, kind: InputType) -> InputDef {
-        InputDef { id: id.into(), kind, required: true, defaults: None, values: vec![] }
+        InputDef {
+            id: id.into(),
+            kind,
+            required: true,
+            defaults: None,
+            values: vec![],
+        }
     }
 
     #[test]
@@ -366,8 +403,20 @@ mod tests {
         assert_eq!(parse_java_int("2147483647"), Ok(i32::MAX));
         assert_eq!(parse_java_int("-2147483648"), Ok(i32::MIN));
         assert_eq!(parse_java_int("0000000000007"), Ok(7));
-        for bad in ["5.0", " 5", "5 ", "", "+", "2147483648", "abc", "99999999999999999999"] {
-            assert_eq!(parse_java_int(bad), Err(format!("For input string: \"{bad}\"")));
+        for bad in [
+            "5.0",
+            " 5",
+            "5 ",
+            "",
+            "+",
+            "2147483648",
+            "abc",
+            "99999999999999999999",
+        ] {
+            assert_eq!(
+                parse_java_int(bad),
+                Err(format!("For input string: \"{bad}\""))
+            );
         }
     }
 
@@ -382,7 +431,10 @@ mod tests {
         assert!(parse_java_float("NaN").unwrap().is_nan());
         assert_eq!(parse_java_float(""), Err("empty String".into()));
         for bad in ["abc", "inf", "nan", "1.2.3", "e5", "1e"] {
-            assert_eq!(parse_java_float(bad), Err(format!("For input string: \"{bad}\"")));
+            assert_eq!(
+                parse_java_float(bad),
+                Err(format!("For input string: \"{bad}\""))
+            );
         }
         assert_eq!(float_json(1.1), json!(1.1));
         assert_eq!(float_json(f32::NAN), json!("NaN"));
@@ -401,17 +453,26 @@ mod tests {
         assert_eq!(parse_date("2026-01-05"), Ok("2026-01-05".into()));
         assert!(parse_date("2026-02-30").is_err());
         assert!(parse_date("2026-1-5").is_err());
-        assert_eq!(parse_datetime("2026-01-05T10:00:00Z"), Ok("2026-01-05T10:00:00Z".into()));
+        assert_eq!(
+            parse_datetime("2026-01-05T10:00:00Z"),
+            Ok("2026-01-05T10:00:00Z".into())
+        );
         assert_eq!(
             parse_datetime("2026-01-05T10:00:00.5+02:00"),
             Ok("2026-01-05T08:00:00.500Z".into())
         );
-        assert_eq!(parse_datetime("2026-01-05t10:00z"), Ok("2026-01-05T10:00:00Z".into()));
+        assert_eq!(
+            parse_datetime("2026-01-05t10:00z"),
+            Ok("2026-01-05T10:00:00Z".into())
+        );
         assert!(parse_datetime("2026-01-05T10:00:00").is_err());
         assert!(parse_datetime("2026-01-05 10:00:00Z").is_err());
         let input = def("d", InputType::DateTime);
         let cause = parse_value(&input, "nope").unwrap_err();
-        assert!(cause.starts_with(" errors:\n```\nText 'nope' could not be parsed"), "{cause}");
+        assert!(
+            cause.starts_with(" errors:\n```\nText 'nope' could not be parsed"),
+            "{cause}"
+        );
         assert!(cause.ends_with("\n```"));
     }
 
@@ -420,9 +481,15 @@ mod tests {
         let mut select = def("s", InputType::Select);
         select.values = vec!["a".into(), "b".into()];
         assert_eq!(parse_value(&select, "a"), Ok(json!("a")));
-        assert_eq!(parse_value(&select, "c"), Err("it must match the values `[a, b]`".into()));
+        assert_eq!(
+            parse_value(&select, "c"),
+            Err("it must match the values `[a, b]`".into())
+        );
         let json_input = def("j", InputType::Json);
-        assert_eq!(parse_value(&json_input, r#"{"a":[1]}"#), Ok(json!({"a": [1]})));
+        assert_eq!(
+            parse_value(&json_input, r#"{"a":[1]}"#),
+            Ok(json!({"a": [1]}))
+        );
         assert!(parse_value(&json_input, "{").is_err());
         let file = def("f", InputType::File);
         assert!(parse_value(&file, "kestra:///a/b/c.txt").is_ok());
@@ -439,7 +506,10 @@ mod tests {
         let defs = vec![name, count, optional];
 
         let mut provided = BTreeMap::new();
-        assert_eq!(resolve(&defs, &provided).unwrap_err(), "Missing required input:count");
+        assert_eq!(
+            resolve(&defs, &provided).unwrap_err(),
+            "Missing required input:count"
+        );
 
         provided.insert("count".to_string(), "abc".to_string());
         assert_eq!(
@@ -450,7 +520,10 @@ mod tests {
         provided.insert("count".to_string(), "+7".to_string());
         provided.insert("extra".to_string(), "x".to_string());
         let (inputs, undeclared) = resolve(&defs, &provided).unwrap();
-        assert_eq!(Value::Object(inputs), json!({"name": "World", "count": 7, "opt": null}));
+        assert_eq!(
+            Value::Object(inputs),
+            json!({"name": "World", "count": 7, "opt": null})
+        );
         assert_eq!(undeclared, vec!["extra".to_string()]);
 
         // An empty part is a value: it bypasses the default.

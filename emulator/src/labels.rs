@@ -27,8 +27,7 @@ fn java_split(text: &str) -> Vec<&str> {
     while parts.len() > 1 && parts.last().is_some_and(|part| part.is_empty()) {
         parts.pop();
     }
-    if parts.len() == 1 && parts.first().is_some_and(|part| part.is_empty()) && !text.is_empty()
-    {
+    if parts.len() == 1 && parts.first().is_some_and(|part| part.is_empty()) && !text.is_empty() {
         parts.clear();
     }
     parts
@@ -86,7 +85,10 @@ pub fn execution_labels(flow: &[Label], request: &[Label], execution_id: &str) -
         .cloned()
         .collect();
     labels.extend(request.iter().cloned());
-    if !labels.iter().any(|label| label.key == "system.correlationId") {
+    if !labels
+        .iter()
+        .any(|label| label.key == "system.correlationId")
+    {
         labels.push(Label {
             key: "system.correlationId".to_string(),
             value: execution_id.to_string(),
@@ -104,7 +106,10 @@ mod tests {
     }
 
     fn label(key: &str, value: &str) -> Label {
-        Label { key: key.to_string(), value: value.to_string() }
+        Label {
+            key: key.to_string(),
+            value: value.to_string(),
+        }
     }
 
     #[test]
@@ -124,7 +129,10 @@ mod tests {
         for bad in ["team", "team:", ":data", "", "::", " a:b"] {
             let error = parse_query_labels(&strings(&[bad])).unwrap_err();
             assert_eq!(error.status, 422, "{bad}");
-            assert_eq!(error.message, "Unprocessable Entity: Invalid queryString parameter");
+            assert_eq!(
+                error.message,
+                "Unprocessable Entity: Invalid queryString parameter"
+            );
         }
     }
 
@@ -158,7 +166,11 @@ mod tests {
         let labels = execution_labels(&flow, &request, "abc");
         assert_eq!(
             labels,
-            vec![label("team", "data"), label("env", "prod"), label("system.correlationId", "abc")]
+            vec![
+                label("team", "data"),
+                label("env", "prod"),
+                label("system.correlationId", "abc")
+            ]
         );
         let given = vec![label("system.correlationId", "other")];
         assert_eq!(execution_labels(&[], &given, "abc"), given);

@@ -71,12 +71,17 @@ fn parse_args(args: &[String]) -> Result<Command, String> {
         }
         let value = match inline {
             Some(value) => value,
-            None => iter.next().cloned().ok_or_else(|| format!("`{name}` needs a value"))?,
+            None => iter
+                .next()
+                .cloned()
+                .ok_or_else(|| format!("`{name}` needs a value"))?,
         };
         match name {
             "--flows" => flows = Some(PathBuf::from(value)),
             "--port" => {
-                port = value.parse().map_err(|_| format!("invalid port `{value}`"))?;
+                port = value
+                    .parse()
+                    .map_err(|_| format!("invalid port `{value}`"))?;
             }
             "--basic-auth" => {
                 let (user, password) = value
@@ -88,7 +93,12 @@ fn parse_args(args: &[String]) -> Result<Command, String> {
         }
     }
     let flows = flows.ok_or("`--flows <dir>` is required")?;
-    Ok(Command::Run(Args { flows, port, auth, work_dir }))
+    Ok(Command::Run(Args {
+        flows,
+        port,
+        auth,
+        work_dir,
+    }))
 }
 
 /// Loads and validates every flow file of a directory.
@@ -99,7 +109,9 @@ fn load_flows(dir: &Path) -> Result<HashMap<(String, String), Flow>, String> {
         .filter_map(|entry| entry.ok().map(|entry| entry.path()))
         .filter(|path| {
             path.is_file()
-                && path.extension().is_some_and(|ext| ext == "yml" || ext == "yaml")
+                && path
+                    .extension()
+                    .is_some_and(|ext| ext == "yml" || ext == "yaml")
         })
         .collect();
     paths.sort();
@@ -118,7 +130,12 @@ fn load_flows(dir: &Path) -> Result<HashMap<(String, String), Flow>, String> {
                 flow.id
             ));
         }
-        eprintln!("loaded flow {}.{} from {}", flow.namespace, flow.id, path.display());
+        eprintln!(
+            "loaded flow {}.{} from {}",
+            flow.namespace,
+            flow.id,
+            path.display()
+        );
         flows.insert(key, flow);
     }
     Ok(flows)
@@ -126,8 +143,11 @@ fn load_flows(dir: &Path) -> Result<HashMap<(String, String), Flow>, String> {
 
 /// Creates a fresh directory in the system temp directory.
 fn temp_dir(label: &str) -> Result<PathBuf, String> {
-    let dir = std::env::temp_dir()
-        .join(format!("kestra-emulator-{label}-{}-{}", std::process::id(), model::new_id()));
+    let dir = std::env::temp_dir().join(format!(
+        "kestra-emulator-{label}-{}-{}",
+        std::process::id(),
+        model::new_id()
+    ));
     std::fs::create_dir_all(&dir).map_err(|error| format!("{}: {error}", dir.display()))?;
     Ok(dir)
 }
@@ -154,7 +174,9 @@ async fn run(args: Args) -> Result<(), String> {
     let (work_dir, own_work_dir) = match args.work_dir {
         Some(dir) => {
             std::fs::create_dir_all(&dir).map_err(|error| format!("{}: {error}", dir.display()))?;
-            let dir = dir.canonicalize().map_err(|error| format!("{}: {error}", dir.display()))?;
+            let dir = dir
+                .canonicalize()
+                .map_err(|error| format!("{}: {error}", dir.display()))?;
             (dir, false)
         }
         None => (temp_dir("work")?, true),
@@ -163,7 +185,10 @@ async fn run(args: Args) -> Result<(), String> {
     let listener = tokio::net::TcpListener::bind(("127.0.0.1", args.port))
         .await
         .map_err(|error| format!("cannot listen on 127.0.0.1:{}: {error}", args.port))?;
-    let port = listener.local_addr().map_err(|error| error.to_string())?.port();
+    let port = listener
+        .local_addr()
+        .map_err(|error| error.to_string())?
+        .port();
     let config = Config {
         flows,
         port,
@@ -175,10 +200,14 @@ async fn run(args: Args) -> Result<(), String> {
 
     // Tests read this first line to find the port, so it goes out at once.
     let mut stdout = std::io::stdout();
-    let announced = writeln!(stdout, "listening on http://127.0.0.1:{port}")
-        .and_then(|()| stdout.flush());
+    let announced =
+        writeln!(stdout, "listening on http://127.0.0.1:{port}").and_then(|()| stdout.flush());
     announced.map_err(|error| format!("cannot write to stdout: {error}"))?;
-    eprintln!("work dir {}, storage {}", work_dir.display(), storage_dir.display());
+    eprintln!(
+        "work dir {}, storage {}",
+        work_dir.display(),
+        storage_dir.display()
+    );
 
     let served = tokio::select! {
         served = axum::serve(listener, server::router(Arc::clone(&app))) => served,
@@ -208,7 +237,10 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(runtime) => runtime,
         Err(error) => {
             eprintln!("kestra-emulator: cannot start the runtime: {error}");
@@ -235,7 +267,13 @@ mod tests {
     #[test]
     fn parses_the_command_line() {
         let parsed = parse_args(&strings(&[
-            "--flows", "f", "--port=8080", "--basic-auth", "a@b.c:Pass:word1", "--work-dir", "w",
+            "--flows",
+            "f",
+            "--port=8080",
+            "--basic-auth",
+            "a@b.c:Pass:word1",
+            "--work-dir",
+            "w",
         ]));
         assert_eq!(
             parsed,

@@ -145,7 +145,10 @@ pub enum StateType {
 impl StateType {
     /// Whether the state is final (Kestra's `isTerminated` restricted to the states used here).
     pub fn is_terminated(self) -> bool {
-        matches!(self, StateType::Success | StateType::Failed | StateType::Killed)
+        matches!(
+            self,
+            StateType::Success | StateType::Failed | StateType::Killed
+        )
     }
 }
 
@@ -160,12 +163,16 @@ pub struct State {
 impl State {
     /// Starts a history in CREATED at the given time.
     pub fn created(at: Micros) -> Self {
-        State { histories: vec![(StateType::Created, at)] }
+        State {
+            histories: vec![(StateType::Created, at)],
+        }
     }
 
     /// The state entered last.
     pub fn current(&self) -> StateType {
-        self.histories.last().map_or(StateType::Created, |entry| entry.0)
+        self.histories
+            .last()
+            .map_or(StateType::Created, |entry| entry.0)
     }
 
     /// Moves to a new state, unless the state is already final.
@@ -289,7 +296,10 @@ impl Execution {
     /// following an execution.
     pub fn is_finished(&self) -> bool {
         self.state.current().is_terminated()
-            && self.task_run_list.iter().all(|run| run.state.current().is_terminated())
+            && self
+                .task_run_list
+                .iter()
+                .all(|run| run.state.current().is_terminated())
     }
 }
 
@@ -374,7 +384,12 @@ pub struct LogEntry {
 impl LogEntry {
     /// The line of the plain-text download: `<timestamp> <LEVEL> <message>`.
     pub fn pretty(&self) -> String {
-        format!("{} {} {}", format_instant(self.timestamp), self.level.as_str(), self.message)
+        format!(
+            "{} {} {}",
+            format_instant(self.timestamp),
+            self.level.as_str(),
+            self.message
+        )
     }
 }
 
@@ -422,8 +437,14 @@ mod tests {
     #[test]
     fn instants_print_like_java() {
         assert_eq!(format_instant(0), "1970-01-01T00:00:00Z");
-        assert_eq!(format_instant(1_767_607_200_123_000), "2026-01-05T10:00:00.123Z");
-        assert_eq!(format_instant(1_767_607_200_123_456), "2026-01-05T10:00:00.123456Z");
+        assert_eq!(
+            format_instant(1_767_607_200_123_000),
+            "2026-01-05T10:00:00.123Z"
+        );
+        assert_eq!(
+            format_instant(1_767_607_200_123_456),
+            "2026-01-05T10:00:00.123456Z"
+        );
         assert_eq!(format_instant(951_782_400_000_000), "2000-02-29T00:00:00Z");
     }
 

@@ -223,9 +223,11 @@ fn parse_metric(item: &Value) -> Result<MetricLine, String> {
                 "Could not resolve type id '{kind}' as a subtype of `AbstractMetricEntry`"
             ))
         }
-        _ => return Err("Missing type id when trying to resolve subtype of \
+        _ => {
+            return Err("Missing type id when trying to resolve subtype of \
                          `AbstractMetricEntry`: missing type id property 'type'"
-            .to_string()),
+                .to_string())
+        }
     };
     let name = match entry.get("name").and_then(scalar_string) {
         Some(name) => name,
@@ -235,11 +237,12 @@ fn parse_metric(item: &Value) -> Result<MetricLine, String> {
         (MetricKind::Timer, Some(value)) => parse_timer_seconds(value)?,
         (_, Some(Value::Number(number))) => number.as_f64().unwrap_or(f64::NAN),
         // Jackson coerces numeric strings into a Double.
-        (_, Some(Value::String(text))) => text
-            .trim()
-            .parse::<f64>()
-            .map_err(|_| format!("Cannot deserialize value of type `java.lang.Double` from \
-                                  String \"{text}\": not a valid `Double` value"))?,
+        (_, Some(Value::String(text))) => text.trim().parse::<f64>().map_err(|_| {
+            format!(
+                "Cannot deserialize value of type `java.lang.Double` from \
+                                  String \"{text}\": not a valid `Double` value"
+            )
+        })?,
         (_, other) => {
             let shown = other.map_or("nothing", json_kind);
             return Err(format!("Metric value must be a number, got {shown}"));
@@ -259,7 +262,12 @@ fn parse_metric(item: &Value) -> Result<MetricLine, String> {
         }
         Some(other) => return Err(wrong_type("tags", "Map<String,String>", other)),
     };
-    Ok(MetricLine { name, kind, value, tags })
+    Ok(MetricLine {
+        name,
+        kind,
+        value,
+        tags,
+    })
 }
 
 /// Reads a timer value: a JSON number is seconds, a string is an ISO-8601 duration.
@@ -267,8 +275,10 @@ fn parse_timer_seconds(value: &Value) -> Result<f64, String> {
     match value {
         Value::Number(number) => Ok(number.as_f64().unwrap_or(0.0)),
         Value::String(text) => parse_iso_duration(text).ok_or_else(|| {
-            format!("Cannot deserialize value of type `java.time.Duration` from String \
-                     \"{text}\": Text cannot be parsed to a Duration")
+            format!(
+                "Cannot deserialize value of type `java.time.Duration` from String \
+                     \"{text}\": Text cannot be parsed to a Duration"
+            )
         }),
         other => Err(wrong_type("value", "java.time.Duration", other)),
     }
@@ -333,7 +343,11 @@ fn parse_signed(text: &str, fraction: bool) -> Option<f64> {
         return None;
     }
     let number: f64 = format!("{whole}.{frac}0").parse().ok()?;
-    Some(if text.starts_with('-') { -number } else { number })
+    Some(if text.starts_with('-') {
+        -number
+    } else {
+        number
+    })
 }
 
 fn parse_log(item: &Value) -> Result<LogLine, String> {
@@ -343,9 +357,11 @@ fn parse_log(item: &Value) -> Result<LogLine, String> {
     let level = match entry.get("level") {
         None | Some(Value::Null) => return Err("Log entry needs a `level`".to_string()),
         Some(Value::String(name)) => Level::parse(name).ok_or_else(|| {
-            format!("Cannot deserialize value of type `org.slf4j.event.Level` from String \
+            format!(
+                "Cannot deserialize value of type `org.slf4j.event.Level` from String \
                      \"{name}\": not one of the values accepted for Enum class: \
-                     [ERROR, WARN, INFO, DEBUG, TRACE]")
+                     [ERROR, WARN, INFO, DEBUG, TRACE]"
+            )
         })?,
         Some(other) => return Err(wrong_type("level", "org.slf4j.event.Level", other)),
     };
@@ -465,7 +481,13 @@ mod tests {
         assert_eq!(frame.metrics.len(), 2);
         assert_eq!(frame.metrics[0].tags.as_ref().unwrap()["n"], "1");
         assert_eq!(frame.metrics[1].value, 1.5);
-        assert_eq!(frame.logs, vec![LogLine { level: Level::Warn, message: "slow".into() }]);
+        assert_eq!(
+            frame.logs,
+            vec![LogLine {
+                level: Level::Warn,
+                message: "slow".into()
+            }]
+        );
     }
 
     #[test]
@@ -482,7 +504,10 @@ mod tests {
             r#"{"outputs": [1]}"#,
             r#"{"a" }"#,
         ] {
-            assert!(matches!(classify(&format!("::{bad}::")), LineEvent::Invalid(_)), "{bad}");
+            assert!(
+                matches!(classify(&format!("::{bad}::")), LineEvent::Invalid(_)),
+                "{bad}"
+            );
         }
         match classify("::{\"outputs\": 3}::") {
             LineEvent::Invalid(message) => assert!(message.starts_with("Invalid outputs '")),
@@ -493,15 +518,20 @@ mod tests {
     #[test]
     fn swallows_frames_without_known_keys_and_ignores_trailing_tokens() {
         assert_eq!(classify("::{}::"), LineEvent::Frame(Frame::default()));
-        assert!(matches!(classify(r#"::{"outputs":{"a":1}} {}::"#), LineEvent::Frame(_)));
+        assert!(matches!(
+            classify(r#"::{"outputs":{"a":1}} {}::"#),
+            LineEvent::Frame(_)
+        ));
         assert_eq!(classify("hello"), LineEvent::Text("hello".to_string()));
     }
 
     #[test]
     fn timer_values() {
-        let frame = parse_frame(r#"{"metrics":[{"name":"a","type":"timer","value":2},
+        let frame = parse_frame(
+            r#"{"metrics":[{"name":"a","type":"timer","value":2},
             {"name":"b","type":"timer","value":0.25},
-            {"name":"c","type":"timer","value":"PT1M"}]}"#)
+            {"name":"c","type":"timer","value":"PT1M"}]}"#,
+        )
         .unwrap();
         let values: Vec<f64> = frame.metrics.iter().map(|m| m.value).collect();
         assert_eq!(values, vec![2.0, 0.25, 60.0]);
@@ -514,18 +544,25 @@ mod tests {
     #[test]
     fn accumulator_merges() {
         let mut acc = TaskAccumulator::default();
-        let first = parse_frame(r#"{"outputs":{"a":{"x":1},"b":1},"metrics":[
+        let first = parse_frame(
+            r#"{"outputs":{"a":{"x":1},"b":1},"metrics":[
             {"name":"c","type":"counter","value":2},{"name":"g","type":"gauge","value":5},
-            {"name":"t","type":"timer","value":1}]}"#)
+            {"name":"t","type":"timer","value":1}]}"#,
+        )
         .unwrap();
-        let second = parse_frame(r#"{"outputs":{"a":{"y":2}},"metrics":[
+        let second = parse_frame(
+            r#"{"outputs":{"a":{"y":2}},"metrics":[
             {"name":"c","type":"counter","value":3},{"name":"g","type":"gauge","value":1},
             {"name":"t","type":"timer","value":0.5},
-            {"name":"c","type":"counter","value":1,"tags":{"k":"v"}}]}"#)
+            {"name":"c","type":"counter","value":1,"tags":{"k":"v"}}]}"#,
+        )
         .unwrap();
         acc.apply(&first);
         acc.apply(&second);
-        assert_eq!(Value::Object(acc.vars), serde_json::json!({"a": {"y": 2}, "b": 1}));
+        assert_eq!(
+            Value::Object(acc.vars),
+            serde_json::json!({"a": {"y": 2}, "b": 1})
+        );
         let values: Vec<f64> = acc.metrics.iter().map(|m| m.value).collect();
         assert_eq!(values, vec![5.0, 1.0, 1.5, 1.0]);
     }

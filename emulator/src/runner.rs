@@ -14,8 +14,8 @@ use tokio::sync::watch;
 use crate::expr;
 use crate::flow::{Flow, Task, TaskKind};
 use crate::model::{
-    format_instant, new_id, now_micros, Execution, Level, LogEntry, MetricEntry, State,
-    StateType, TaskRun, TaskRunAttempt, TENANT,
+    format_instant, new_id, now_micros, Execution, Level, LogEntry, MetricEntry, State, StateType,
+    TaskRun, TaskRunAttempt, TENANT,
 };
 use crate::protocol::{self, LineEvent, LineSplitter, MetricKind, TaskAccumulator};
 use crate::store::{lock, App};
@@ -67,7 +67,9 @@ enum Outcome {
 
 /// Changes the state of an execution.
 fn set_execution_state(app: &App, id: &str, state: StateType) {
-    app.update(id, |record| record.execution.state.push(state, now_micros()));
+    app.update(id, |record| {
+        record.execution.state.push(state, now_micros())
+    });
 }
 
 /// Changes the state of a task run (and of its single attempt).
@@ -80,7 +82,9 @@ fn set_task_state(app: &App, id: &str, run_id: &str, state: StateType, outputs: 
             // The single attempt starts when the task starts running.
             if run.attempts.is_empty() {
                 let histories = vec![(state, now)];
-                run.attempts.push(TaskRunAttempt { state: State { histories } });
+                run.attempts.push(TaskRunAttempt {
+                    state: State { histories },
+                });
             } else {
                 for attempt in &mut run.attempts {
                     attempt.state.push(state, now);
@@ -195,7 +199,13 @@ fn render_flow_outputs(app: &App, id: &str, flow: &Flow, ctx: &Value) -> StateTy
                 outputs.insert(output.id.clone(), value);
             }
             Err(reason) => {
-                log(app, id, None, Level::Error, format!("Failed to render outputs: {reason}"));
+                log(
+                    app,
+                    id,
+                    None,
+                    Level::Error,
+                    format!("Failed to render outputs: {reason}"),
+                );
                 return StateType::Failed;
             }
         }
@@ -245,9 +255,13 @@ fn shell_quote(text: &str) -> String {
 /// Checks that a name from a flow stays inside the working directory.
 fn relative_path(name: &str) -> Result<PathBuf, String> {
     let path = Path::new(name);
-    let inside = path.components().all(|part| matches!(part, Component::Normal(_)));
+    let inside = path
+        .components()
+        .all(|part| matches!(part, Component::Normal(_)));
     if name.is_empty() || !inside {
-        return Err(format!("Invalid input file name `{name}`: it must be a relative path"));
+        return Err(format!(
+            "Invalid input file name `{name}`: it must be a relative path"
+        ));
     }
     Ok(path.to_path_buf())
 }
@@ -255,7 +269,9 @@ fn relative_path(name: &str) -> Result<PathBuf, String> {
 /// Maps a `kestra:///` URI to the stored file, if it is one.
 pub fn storage_path(storage_dir: &Path, uri: &str) -> Option<PathBuf> {
     let rest = uri.strip_prefix("kestra:///")?;
-    let decoded = percent_encoding::percent_decode_str(rest).decode_utf8().ok()?;
+    let decoded = percent_encoding::percent_decode_str(rest)
+        .decode_utf8()
+        .ok()?;
     let relative = relative_path(&decoded).ok()?;
     Some(storage_dir.join(relative))
 }
@@ -265,7 +281,9 @@ fn render_map(
     map: &BTreeMap<String, String>,
     ctx: &Value,
 ) -> Result<BTreeMap<String, String>, String> {
-    map.iter().map(|(key, value)| Ok((key.clone(), expr::render(value, ctx)?))).collect()
+    map.iter()
+        .map(|(key, value)| Ok((key.clone(), expr::render(value, ctx)?)))
+        .collect()
 }
 
 /// Prepares the working directory and runs the task's shell script.
@@ -328,8 +346,9 @@ async fn run_process(
         .stderr(Stdio::piped())
         .process_group(0)
         .kill_on_drop(true);
-    let mut child =
-        command.spawn().map_err(|error| format!("Unable to start /bin/sh: {error}"))?;
+    let mut child = command
+        .spawn()
+        .map_err(|error| format!("Unable to start /bin/sh: {error}"))?;
     let group = child.id().and_then(|pid| i32::try_from(pid).ok());
     if let Some(group) = group {
         lock(&app.process_groups).insert(group);
@@ -384,11 +403,19 @@ async fn run_process(
     let code = status.code().unwrap_or(-1);
     if code != 0 {
         let who = Some((task.id.as_str(), run_id));
-        log(app, id, who, Level::Error, format!("Command failed with exit code {code}"));
+        log(
+            app,
+            id,
+            who,
+            Level::Error,
+            format!("Command failed with exit code {code}"),
+        );
         return Ok(Outcome::Failed);
     }
     let vars = std::mem::take(&mut lock(&sink.acc).vars);
-    Ok(Outcome::Success(Some(json!({"vars": vars, "exitCode": code}))))
+    Ok(Outcome::Success(Some(
+        json!({"vars": vars, "exitCode": code}),
+    )))
 }
 
 /// Resolves once a kill is requested (never, if the sender is gone).
@@ -422,7 +449,13 @@ struct LineSink {
 
 impl LineSink {
     fn log(&self, level: Level, message: String) {
-        log(&self.app, &self.id, Some((&self.task_id, &self.run_id)), level, message);
+        log(
+            &self.app,
+            &self.id,
+            Some((&self.task_id, &self.run_id)),
+            level,
+            message,
+        );
     }
 
     fn line(&self, line: &str, stderr: bool) {
@@ -486,7 +519,10 @@ async fn read_stream(mut stream: impl AsyncRead + Unpin, sink: Arc<LineSink>, st
                 }
             }
             Err(error) => {
-                sink.log(Level::Error, format!("Unable to read the process output: {error}"));
+                sink.log(
+                    Level::Error,
+                    format!("Unable to read the process output: {error}"),
+                );
                 break;
             }
         }

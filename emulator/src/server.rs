@@ -27,22 +27,39 @@ use crate::store::App;
 type Shared = Arc<App>;
 
 /// Characters kept as is in the path segments of storage URIs.
-const URI_SEGMENT: &AsciiSet = &NON_ALPHANUMERIC.remove(b'-').remove(b'_').remove(b'.').remove(b'~');
+const URI_SEGMENT: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'_')
+    .remove(b'.')
+    .remove(b'~');
 
 /// Builds the router.
 pub fn router(app: Shared) -> Router {
     let api = Router::new()
-        .route("/api/v1/{tenant}/executions/{a}/{b}", post(create_execution))
+        .route(
+            "/api/v1/{tenant}/executions/{a}/{b}",
+            post(create_execution),
+        )
         .route("/api/v1/{tenant}/executions/{a}", get(get_execution))
-        .route("/api/v1/{tenant}/executions/{a}/follow", get(crate::follow::follow_execution))
-        .route("/api/v1/{tenant}/executions/{a}/kill", delete(kill_execution))
+        .route(
+            "/api/v1/{tenant}/executions/{a}/follow",
+            get(crate::follow::follow_execution),
+        )
+        .route(
+            "/api/v1/{tenant}/executions/{a}/kill",
+            delete(kill_execution),
+        )
         .route("/api/v1/{tenant}/logs/{a}", get(get_logs))
         .route("/api/v1/{tenant}/logs/{a}/download", get(download_logs))
         .route("/api/v1/{tenant}/metrics/{a}", get(get_metrics))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(axum::extract::DefaultBodyLimit::disable());
-    api.layer(middleware::from_fn_with_state(Arc::clone(&app), authenticate)).with_state(app)
+    api.layer(middleware::from_fn_with_state(
+        Arc::clone(&app),
+        authenticate,
+    ))
+    .with_state(app)
 }
 
 /// Turns an [`ApiError`] into a response for the request path.
@@ -56,7 +73,10 @@ async fn not_found(OriginalUri(uri): OriginalUri) -> Response {
 }
 
 async fn method_not_allowed(OriginalUri(uri): OriginalUri) -> Response {
-    (StatusCode::METHOD_NOT_ALLOWED, Json(json_error("Method Not Allowed", uri.path())))
+    (
+        StatusCode::METHOD_NOT_ALLOWED,
+        Json(json_error("Method Not Allowed", uri.path())),
+    )
         .into_response()
 }
 
@@ -70,7 +90,10 @@ async fn authenticate(State(app): State<Shared>, request: Request, next: Next) -
         return next.run(request).await;
     }
     let given = credentials(request.headers());
-    if given.as_ref().is_some_and(|(u, p)| u == user && p == password) {
+    if given
+        .as_ref()
+        .is_some_and(|(u, p)| u == user && p == password)
+    {
         return next.run(request).await;
     }
     Response::builder()
@@ -103,7 +126,9 @@ pub fn credentials(headers: &HeaderMap) -> Option<(String, String)> {
 }
 
 fn decode_pair(encoded: &str) -> Option<(String, String)> {
-    let bytes = base64::engine::general_purpose::STANDARD.decode(encoded.trim()).ok()?;
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(encoded.trim())
+        .ok()?;
     let text = String::from_utf8(bytes).ok()?;
     let (user, password) = text.split_once(':')?;
     Some((user.to_string(), password.to_string()))
@@ -126,7 +151,11 @@ pub fn query_pairs(raw: Option<&str>) -> Vec<(String, String)> {
 }
 
 fn query_value<'a>(pairs: &'a [(String, String)], name: &str) -> Option<&'a str> {
-    pairs.iter().rev().find(|(key, _)| key == name).map(|(_, value)| value.as_str())
+    pairs
+        .iter()
+        .rev()
+        .find(|(key, _)| key == name)
+        .map(|(_, value)| value.as_str())
 }
 
 /// The JSON of an execution as served, with its UI link when asked.
@@ -154,20 +183,36 @@ async fn read_parts(request: Request) -> Result<Vec<Part>, ApiError> {
         .headers()
         .get(header::CONTENT_TYPE)
         .and_then(|value| value.to_str().ok())
-        .is_some_and(|value| value.to_ascii_lowercase().starts_with("multipart/form-data"));
+        .is_some_and(|value| {
+            value
+                .to_ascii_lowercase()
+                .starts_with("multipart/form-data")
+        });
     if !is_multipart {
         // Kestra accepts a create call without inputs in any body shape.
         return Ok(Vec::new());
     }
     let bad = |detail: String| ApiError::http_status(400, &detail);
-    let mut multipart =
-        Multipart::from_request(request, &()).await.map_err(|error| bad(error.body_text()))?;
+    let mut multipart = Multipart::from_request(request, &())
+        .await
+        .map_err(|error| bad(error.body_text()))?;
     let mut parts = Vec::new();
-    while let Some(field) = multipart.next_field().await.map_err(|error| bad(error.body_text()))? {
+    while let Some(field) = multipart
+        .next_field()
+        .await
+        .map_err(|error| bad(error.body_text()))?
+    {
         let name = field.name().unwrap_or_default().to_string();
         let filename = field.file_name().map(str::to_string);
-        let bytes = field.bytes().await.map_err(|error| bad(error.body_text()))?;
-        parts.push(Part { name, filename, bytes: bytes.to_vec() });
+        let bytes = field
+            .bytes()
+            .await
+            .map_err(|error| bad(error.body_text()))?;
+        parts.push(Part {
+            name,
+            filename,
+            bytes: bytes.to_vec(),
+        });
     }
     Ok(parts)
 }
@@ -206,11 +251,21 @@ async fn create(
     let pairs = query_pairs(raw_query);
     let key = (namespace.to_string(), flow_id.to_string());
     let flow_missing = || ApiError::no_such_element("Requested Flow is not found.");
-    let flow = app.config.flows.get(&key).cloned().ok_or_else(flow_missing)?;
+    let flow = app
+        .config
+        .flows
+        .get(&key)
+        .cloned()
+        .ok_or_else(flow_missing)?;
     if let Some(revision) = query_value(&pairs, "revision") {
         let revision: i64 = revision.trim().parse().map_err(|_| {
-            ApiError::http_status(400, &format!("Failed to convert argument [revision] for \
-                                                 value [{revision}]"))
+            ApiError::http_status(
+                400,
+                &format!(
+                    "Failed to convert argument [revision] for \
+                                                 value [{revision}]"
+                ),
+            )
         })?;
         if revision != flow.revision {
             return Err(flow_missing());
@@ -323,7 +378,10 @@ async fn create(
     }
     if let Some(mut updates) = updates {
         loop {
-            if app.execution(&id).is_none_or(|execution| execution.is_finished()) {
+            if app
+                .execution(&id)
+                .is_none_or(|execution| execution.is_finished())
+            {
                 break;
             }
             if updates.changed().await.is_err() {
@@ -366,7 +424,10 @@ async fn kill_execution(
     if !terminated {
         app.update(&id, |record| {
             if record.execution.state.current() != StateType::Killing {
-                record.execution.state.push(StateType::Killing, now_micros());
+                record
+                    .execution
+                    .state
+                    .push(StateType::Killing, now_micros());
             }
             record.kill.send_replace(true);
         });
@@ -383,7 +444,11 @@ struct LogFilter {
 
 fn log_filter(raw_query: Option<&str>) -> LogFilter {
     let pairs = query_pairs(raw_query);
-    let text = |name| query_value(&pairs, name).filter(|v| !v.is_empty()).map(str::to_string);
+    let text = |name| {
+        query_value(&pairs, name)
+            .filter(|v| !v.is_empty())
+            .map(str::to_string)
+    };
     LogFilter {
         min_level: text("minLevel").and_then(|name| Level::parse(&name.to_ascii_uppercase())),
         task_id: text("taskId"),
@@ -397,7 +462,9 @@ async fn get_logs(
     RawQuery(raw_query): RawQuery,
 ) -> Response {
     let filter = log_filter(raw_query.as_deref());
-    let logs = app.read(&id, |record| record.logs.clone()).unwrap_or_default();
+    let logs = app
+        .read(&id, |record| record.logs.clone())
+        .unwrap_or_default();
     let selected: Vec<_> = logs
         .into_iter()
         .filter(|entry| filter.min_level.is_none_or(|min| entry.level >= min))
@@ -452,7 +519,9 @@ async fn get_metrics(
     State(app): State<Shared>,
     Path((_tenant, id)): Path<(String, String)>,
 ) -> Response {
-    let metrics = app.read(&id, |record| record.metrics.clone()).unwrap_or_default();
+    let metrics = app
+        .read(&id, |record| record.metrics.clone())
+        .unwrap_or_default();
     Json(json!({"total": metrics.len(), "results": metrics})).into_response()
 }
 
@@ -479,11 +548,29 @@ mod tests {
         let pair = Some(("admin@kestra.io".to_string(), "Secret1:x".to_string()));
         // base64("admin@kestra.io:Secret1:x")
         let encoded = "YWRtaW5Aa2VzdHJhLmlvOlNlY3JldDE6eA==";
-        assert_eq!(credentials(&headers(&[("authorization", &format!("Basic {encoded}"))])), pair);
-        assert_eq!(credentials(&headers(&[("authorization", &format!("bAsIc {encoded}"))])), pair);
-        assert_eq!(credentials(&headers(&[("cookie", &format!("a=b; BASIC_AUTH={encoded}"))])), pair);
-        assert_eq!(credentials(&headers(&[("authorization", &format!("Bearer {encoded}"))])), None);
-        assert_eq!(credentials(&headers(&[("authorization", "Basic !!!")])), None);
+        assert_eq!(
+            credentials(&headers(&[("authorization", &format!("Basic {encoded}"))])),
+            pair
+        );
+        assert_eq!(
+            credentials(&headers(&[("authorization", &format!("bAsIc {encoded}"))])),
+            pair
+        );
+        assert_eq!(
+            credentials(&headers(&[(
+                "cookie",
+                &format!("a=b; BASIC_AUTH={encoded}")
+            )])),
+            pair
+        );
+        assert_eq!(
+            credentials(&headers(&[("authorization", &format!("Bearer {encoded}"))])),
+            None
+        );
+        assert_eq!(
+            credentials(&headers(&[("authorization", "Basic !!!")])),
+            None
+        );
         assert_eq!(credentials(&headers(&[("authorization", "Basic")])), None);
         assert_eq!(credentials(&headers(&[])), None);
     }

@@ -49,13 +49,19 @@ pub struct App {
 /// Locks a mutex, recovering the data if a panicking thread poisoned it: the maps stay
 /// consistent because every update is a single assignment or push.
 pub fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
-    mutex.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    mutex
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 impl App {
     /// Creates the state for a configuration.
     pub fn new(config: Config) -> Self {
-        App { config, records: Mutex::new(HashMap::new()), process_groups: Mutex::default() }
+        App {
+            config,
+            records: Mutex::new(HashMap::new()),
+            process_groups: Mutex::default(),
+        }
     }
 
     /// Stores a new execution.
