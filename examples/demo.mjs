@@ -12,7 +12,9 @@ const trigger = spawn(process.execPath, [join(ROOT, 'examples', 'node', 'trigger
   env: { ...process.env, KESTRA_HOSTNAME: server.url },
   stdio: 'inherit',
 });
-const code = await new Promise((resolve) => trigger.once('exit', (exitCode) => resolve(exitCode ?? 1)));
+const code = await new Promise((resolve) => {
+  trigger.once('exit', (exitCode) => resolve(exitCode ?? 1));
+});
 
 await server.stop();
 process.exit(code);

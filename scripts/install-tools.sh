@@ -22,6 +22,7 @@ if [ "$installed" != "$wanted" ]; then
     || cargo install --version "$wanted" wasm-bindgen-cli
 fi
 
-if [ ! -x node_modules/.bin/wasm-opt ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+lock_state=node_modules/.package-lock.json
+if [ ! -x node_modules/.bin/wasm-opt ] || [ package-lock.json -nt "$lock_state" ]; then
   npm ci --no-audit --no-fund
 fi

@@ -152,7 +152,7 @@ impl Flow {
     }
 
     /// Basic-auth user name, or `null`.
-    #[wasm_bindgen(getter)]
+    #[wasm_bindgen(getter, unchecked_return_type = "string | null")]
     pub fn user(&self) -> JsValue {
         nullable(self.settings.credentials.user.as_deref())
     }
@@ -165,7 +165,7 @@ impl Flow {
     }
 
     /// Basic-auth password, or `null`.
-    #[wasm_bindgen(getter)]
+    #[wasm_bindgen(getter, unchecked_return_type = "string | null")]
     pub fn password(&self) -> JsValue {
         nullable(self.settings.credentials.password.as_deref())
     }
@@ -178,7 +178,7 @@ impl Flow {
     }
 
     /// API token sent as `Bearer`, or `null`; it wins over basic auth.
-    #[wasm_bindgen(getter, js_name = apiToken)]
+    #[wasm_bindgen(getter, js_name = apiToken, unchecked_return_type = "string | null")]
     pub fn api_token(&self) -> JsValue {
         nullable(self.settings.credentials.api_token.as_deref())
     }
@@ -234,7 +234,7 @@ impl Flow {
     }
 
     /// The tenant, or `null` for the tenant-less routes of Kestra ≤ 0.22.
-    #[wasm_bindgen(getter)]
+    #[wasm_bindgen(getter, unchecked_return_type = "string | null")]
     pub fn tenant(&self) -> JsValue {
         nullable(self.settings.tenant.as_deref())
     }
@@ -274,7 +274,8 @@ impl Flow {
     #[wasm_bindgen(js_name = checkStatus, unchecked_return_type = "Promise<Response>")]
     pub fn check_status(
         &self,
-        #[wasm_bindgen(js_name = executionId)] execution_id: &JsValue,
+        #[wasm_bindgen(js_name = executionId, unchecked_param_type = "string")]
+        execution_id: &JsValue,
     ) -> Promise {
         let settings = self.settings.clone();
         let execution_id = execution_id.as_string();
@@ -291,7 +292,8 @@ impl Flow {
     #[wasm_bindgen(js_name = getLogs, unchecked_return_type = "Promise<Response>")]
     pub fn get_logs(
         &self,
-        #[wasm_bindgen(js_name = executionId)] execution_id: &JsValue,
+        #[wasm_bindgen(js_name = executionId, unchecked_param_type = "string")]
+        execution_id: &JsValue,
     ) -> Promise {
         let settings = self.settings.clone();
         let execution_id = execution_id.as_string();
@@ -314,14 +316,15 @@ impl Flow {
     #[wasm_bindgen(unchecked_return_type = "Promise<FlowExecution>")]
     pub fn execute(
         &self,
-        namespace: &JsValue,
-        #[wasm_bindgen(js_name = flowId)] flow_id: &JsValue,
-        #[wasm_bindgen(unchecked_param_type = "Record<string, unknown>")] inputs: &JsValue,
+        #[wasm_bindgen(unchecked_param_type = "string")] namespace: &JsValue,
+        #[wasm_bindgen(js_name = flowId, unchecked_param_type = "string")] flow_id: &JsValue,
+        inputs: Option<JsValue>,
     ) -> Promise {
+        let inputs = inputs.unwrap_or(JsValue::UNDEFINED);
         let settings = self.settings.clone();
         let namespace = namespace.as_string();
         let flow_id = flow_id.as_string();
-        let form = build_form(inputs);
+        let form = build_form(&inputs);
         future_to_promise(async move {
             let namespace = required_text(namespace, "Flow.execute: namespace")?;
             let flow_id = required_text(flow_id, "Flow.execute: flowId")?;
@@ -467,9 +470,10 @@ async fn send(
             }
             Decision::GiveUpAfter(seconds) => {
                 host::sleep(seconds, settings.sleep.as_ref()).await?;
+                let attempts = settings.retry.attempts;
                 let message = format!(
-                    "Failed to make the request after {} attempts: {method} {url} answered {status}",
-                    settings.retry.attempts
+                    "Failed to make the request after {attempts} attempts: \
+                     {method} {url} answered {status}"
                 );
                 return Err(kestra_error(
                     "FailedExponentialBackoff",

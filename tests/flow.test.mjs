@@ -48,7 +48,11 @@ function executionRoutes(prefix, finalState, log) {
 
 const TENANTS = [
   { label: 'omitted tenant (main)', options: {}, prefix: '/api/v1/main' },
-  { label: 'tenant skylord-prod', options: { tenant: 'skylord-prod' }, prefix: '/api/v1/skylord-prod' },
+  {
+    label: 'tenant skylord-prod',
+    options: { tenant: 'skylord-prod' },
+    prefix: '/api/v1/skylord-prod',
+  },
   { label: 'tenant null (Kestra <= 0.22)', options: { tenant: null }, prefix: '/api/v1' },
 ];
 
@@ -134,7 +138,9 @@ describe('retries', () => {
       message: 'Not Found: Requested Flow is not found.',
       _links: { self: [{ href: '/api/v1/main/executions/a/b', templated: false }] },
     };
-    const server = await startMockServer({ 'POST /api/v1/main/executions/a/b': { status: 404, json: body } });
+    const server = await startMockServer({
+      'POST /api/v1/main/executions/a/b': { status: 404, json: body },
+    });
     try {
       const { flow } = recordingFlow(server);
       await assert.rejects(flow.execute('a', 'b'), (error) => {
@@ -197,7 +203,8 @@ describe('routes', () => {
       flow.hostname = `${server.url}/`;
       const execution = await flow.execute('name space', 'flow?x=1');
       assert.equal(execution.executionId, 'e/1');
-      assert.equal(server.requests[0].rawPath, '/api/v1/a%2Fb/executions/name%20space/flow%3Fx%3D1');
+      const expected = '/api/v1/a%2Fb/executions/name%20space/flow%3Fx%3D1';
+      assert.equal(server.requests[0].rawPath, expected);
     } finally {
       await server.stop();
     }
@@ -371,7 +378,9 @@ describe('execute', () => {
   });
 
   test('an answer without an execution id is an error', async () => {
-    const server = await startMockServer({ 'POST /api/v1/main/executions/ns/f': { json: { nope: 1 } } });
+    const server = await startMockServer({
+      'POST /api/v1/main/executions/ns/f': { json: { nope: 1 } },
+    });
     try {
       const { flow } = recordingFlow(server);
       await assert.rejects(flow.execute('ns', 'f'), (error) => {

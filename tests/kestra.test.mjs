@@ -160,7 +160,8 @@ describe('metrics', () => {
     const original = console.log;
     console.log = (line) => lines.push(line);
     try {
-      const pending = Kestra.timer('wait', () => new Promise((resolve) => setTimeout(() => resolve(7), 50)));
+      const slowSeven = () => new Promise((resolve) => setTimeout(() => resolve(7), 50));
+      const pending = Kestra.timer('wait', slowSeven);
       assert.ok(pending instanceof Promise);
       assert.equal(lines.length, 0);
       assert.equal(await pending, 7);
@@ -177,7 +178,8 @@ describe('metrics', () => {
     }
 
     assert.equal(lines.length, 2);
-    const [waited, failed] = lines.map((line) => JSON.parse(KESTRA_PATTERN.exec(line)[1]).metrics[0]);
+    const metricOf = (line) => JSON.parse(KESTRA_PATTERN.exec(line)[1]).metrics[0];
+    const [waited, failed] = lines.map(metricOf);
     assert.equal(waited.name, 'wait');
     assert.ok(waited.value >= 0.045, `seconds: ${waited.value}`);
     assert.equal(failed.name, 'fail');

@@ -9,7 +9,8 @@ import { Flow, KestraError } from 'kestra-wasm';
 
 const csvPath = new URL('../orders.csv', import.meta.url);
 const csv = await readFile(csvPath);
-const expectedRows = csv.toString('utf8').split(/\r?\n/).filter((line) => line.length > 0).length - 1;
+const csvLines = csv.toString('utf8').split(/\r?\n/).filter((line) => line.length > 0);
+const expectedRows = csvLines.length - 1;
 
 const flow = new Flow({ pollInterval: 0.2 });
 console.log(`Kestra server: ${flow.hostname}`);

@@ -63,7 +63,7 @@ export function makeLogger(emit) {
   });
 }
 
-/** `String(value)`, or the object tag when conversion throws (symbols in templates, hostile toString). */
+/** `String(value)`, or the object tag when the conversion throws (a hostile `toString`). */
 export function stringOf(value) {
   try {
     return String(value);

@@ -25,11 +25,12 @@ export function taskWorkDir() {
   }
 
   const workDir = mkdtempSync(join(tmpdir(), 'kestra-wasm-tasks-'));
-  execFileSync(
-    'npm',
-    ['install', '--no-save', '--no-audit', '--no-fund', '--no-package-lock', join(packageDir, tarball)],
-    { cwd: workDir, stdio: ['ignore', 'ignore', 'inherit'] },
-  );
+  // --no-save: no package.json is left behind to change how Node reads the scripts.
+  const flags = ['--no-save', '--no-audit', '--no-fund', '--no-package-lock'];
+  execFileSync('npm', ['install', ...flags, join(packageDir, tarball)], {
+    cwd: workDir,
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
   return workDir;
 }
 
