@@ -27,16 +27,16 @@ pub fn render(template: &str, context: &Value) -> Result<String, String> {
                 short(template)
             ));
         }
-        out.push_str(&rest[..index]);
-        let after = &rest[index + 2..];
+        out.push_str(rest.get(..index).unwrap_or_default());
+        let after = rest.get(index + 2..).unwrap_or_default();
         let Some(end) = after.find("}}") else {
             return Err(format!("Unclosed `{{{{` in `{}`", short(template)));
         };
-        let expression = after[..end].trim();
+        let expression = after.get(..end).unwrap_or_default().trim();
         let value = evaluate(expression, context)
             .map_err(|reason| format!("Unable to render `{{{{ {expression} }}}}`: {reason}"))?;
         out.push_str(&to_text(&value));
-        rest = &after[end + 2..];
+        rest = after.get(end + 2..).unwrap_or_default();
     }
 }
 
@@ -90,7 +90,8 @@ fn parse_path(expression: &str) -> Result<Vec<Step>, String> {
             }
             *pos += 1;
         }
-        (*pos > start).then(|| chars[start..*pos].iter().collect())
+        let taken: String = chars.get(start..*pos).unwrap_or_default().iter().collect();
+        (!taken.is_empty()).then_some(taken)
     };
     let unsupported = || {
         "unsupported expression (only dotted paths such as `inputs.name` are allowed)".to_string()
@@ -107,7 +108,7 @@ fn parse_path(expression: &str) -> Result<Vec<Step>, String> {
                     pos += 1;
                 }
                 if pos > start {
-                    let digits: String = chars[start..pos].iter().collect();
+                    let digits: String = chars.get(start..pos).unwrap_or_default().iter().collect();
                     steps.push(Step::Index(digits.parse().map_err(|_| unsupported())?));
                 } else {
                     steps.push(Step::Key(ident(&mut pos).ok_or_else(unsupported)?));
@@ -141,7 +142,8 @@ fn parse_path(expression: &str) -> Result<Vec<Step>, String> {
                         if pos == start || chars.get(pos) != Some(&']') {
                             return Err(unsupported());
                         }
-                        let digits: String = chars[start..pos].iter().collect();
+                        let digits: String =
+                            chars.get(start..pos).unwrap_or_default().iter().collect();
                         steps.push(Step::Index(digits.parse().map_err(|_| unsupported())?));
                         pos += 1;
                     }

@@ -120,7 +120,7 @@ pub fn parse_java_float(text: &str) -> Result<f32, String> {
 /// `digits [. digits] [e [+-] digits]` or `. digits [...]`.
 fn is_decimal_literal(text: &str) -> bool {
     let (mantissa, exponent) = match text.find(['e', 'E']) {
-        Some(index) => (&text[..index], Some(&text[index + 1..])),
+        Some(index) => (text.get(..index).unwrap_or_default(), text.get(index + 1..)),
         None => (text, None),
     };
     let (whole, frac) = mantissa.split_once('.').unwrap_or((mantissa, ""));
@@ -240,7 +240,7 @@ pub fn parse_datetime(text: &str) -> Result<String, String> {
             if end == start || end - start > 9 {
                 return Err(bad(start));
             }
-            let fraction = format!("{:0<9}", &upper[start..end]);
+            let fraction = format!("{:0<9}", upper.get(start..end).unwrap_or_default());
             micros = fraction.get(..6).and_then(|f| f.parse().ok()).unwrap_or(0);
             pos = end;
         }

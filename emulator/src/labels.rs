@@ -11,7 +11,7 @@ fn java_split(text: &str) -> Vec<&str> {
     let mut chars = text.char_indices().peekable();
     while let Some((index, ch)) = chars.next() {
         if ch == ':' || ch == ' ' {
-            parts.push(&text[start..index]);
+            parts.push(text.get(start..index).unwrap_or_default());
             let mut end = index + 1;
             while let Some(&(next, c)) = chars.peek() {
                 if c != ':' && c != ' ' {
@@ -23,7 +23,7 @@ fn java_split(text: &str) -> Vec<&str> {
             start = end;
         }
     }
-    parts.push(&text[start..]);
+    parts.push(text.get(start..).unwrap_or_default());
     while parts.len() > 1 && parts.last().is_some_and(|part| part.is_empty()) {
         parts.pop();
     }
@@ -49,7 +49,7 @@ pub fn parse_query_labels(values: &[String]) -> Result<Vec<Label>, ApiError> {
 
         // The value is everything after the separator run that follows the key, so URLs and
         // other values holding `:` survive.
-        let rest = &raw[key.len()..];
+        let rest = raw.get(key.len()..).unwrap_or_default();
         let value = rest.trim_start_matches([':', ' ']).trim().to_string();
 
         if let Some(previous) = labels.iter().find(|label| label.key == key) {

@@ -2,6 +2,7 @@
 //! read line by line through the output protocol.
 
 use std::collections::BTreeMap;
+use std::os::unix::process::ExitStatusExt;
 use std::path::{Component, Path, PathBuf};
 use std::process::Stdio;
 use std::sync::{Arc, Mutex};
@@ -400,7 +401,11 @@ async fn run_process(
     let _ = tokio::fs::remove_dir_all(&work_dir).await;
 
     let status = status.map_err(|error| format!("Unable to wait for the process: {error}"))?;
-    let code = status.code().unwrap_or(-1);
+    // A process ended by a signal reports 128 + the signal number, as Java's Process does.
+    let code = status
+        .code()
+        .or_else(|| status.signal().map(|signal| 128 + signal))
+        .unwrap_or(-1);
     if code != 0 {
         let who = Some((task.id.as_str(), run_id));
         log(
