@@ -385,18 +385,14 @@ async fn run_process(
         Some(status) => status,
         None => {
             let _ = child.wait().await;
-            for reader in readers {
-                let _ = reader.await;
-            }
+            drain(readers).await;
             sink.store_metrics();
             let who = Some((task.id.as_str(), run_id));
             log(app, id, who, Level::Warn, "Task killed".to_string());
             return Ok(Outcome::Killed);
         }
     };
-    for reader in readers {
-        let _ = reader.await;
-    }
+    drain(readers).await;
     sink.store_metrics();
     let _ = tokio::fs::remove_dir_all(&work_dir).await;
 
@@ -422,6 +418,20 @@ async fn run_process(
         json!({"vars": vars, "exitCode": code}),
     )))
 }
+
+/// Waits for the output readers; a process that escaped its group (a new session) could
+/// keep a pipe open forever, so the wait is bounded.
+async fn drain(readers: Vec<tokio::task::JoinHandle<()>>) {
+    for reader in readers {
+        let abort = reader.abort_handle();
+        if tokio::time::timeout(READER_GRACE, reader).await.is_err() {
+            abort.abort();
+        }
+    }
+}
+
+/// How long output readers may run once the process has ended.
+const READER_GRACE: std::time::Duration = std::time::Duration::from_secs(5);
 
 /// Resolves once a kill is requested (never, if the sender is gone).
 async fn wait_for_kill(kill: &mut watch::Receiver<bool>) {
