@@ -5,7 +5,7 @@
 //! `instanceof`.
 
 use js_sys::{Object, Reflect};
-use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen::{JsCast as _, JsValue};
 
 use crate::host;
 
@@ -29,8 +29,18 @@ pub fn kestra_error(class_name: &str, message: &str, fields: Fields<'_>) -> JsVa
 
 /// The text of a thrown JavaScript value: an `Error`'s message, else `String(value)`.
 pub fn describe(value: &JsValue) -> String {
-    if let Some(error) = value.dyn_ref::<js_sys::Error>() {
-        return String::from(error.message());
+    if value.is_instance_of::<js_sys::Error>() {
+        if let Some(message) = text_property(value, "message") {
+            return message;
+        }
     }
     host::string_of(value)
+}
+
+/// A string property, read with `Reflect.get` so that a throwing getter cannot unwind
+/// through WebAssembly; `None` when it throws or is not a string.
+pub fn text_property(value: &JsValue, name: &str) -> Option<String> {
+    Reflect::get(value, &JsValue::from_str(name))
+        .ok()?
+        .as_string()
 }

@@ -493,7 +493,7 @@ async fn send(
 fn request_init(settings: &Settings, method: &str, init: &JsValue) -> Result<Object, JsValue> {
     let request = Object::new();
     if init.is_object() {
-        Object::assign(&request, init.unchecked_ref::<Object>());
+        host::object_assign(&request, init)?;
     } else if !init.is_undefined() && !init.is_null() {
         return Err(type_error("Flow._makeRequest: init must be an object"));
     }
@@ -582,7 +582,7 @@ fn build_form(inputs: &JsValue) -> Result<InputForm, JsValue> {
     if inputs.is_undefined() || inputs.is_null() {
         return Ok(form);
     }
-    if !inputs.is_object() || Array::is_array(inputs) || inputs.is_function() {
+    if !inputs.is_object() || host::is_array(inputs) || inputs.is_function() {
         return Err(type_error(
             "Flow.execute: inputs must be an object of input ids to values",
         ));
@@ -590,7 +590,7 @@ fn build_form(inputs: &JsValue) -> Result<InputForm, JsValue> {
 
     let body = FormData::new()?;
     let mut any = false;
-    for entry in Object::entries(inputs.unchecked_ref::<Object>()).iter() {
+    for entry in host::object_entries(inputs)?.iter() {
         let pair: Array = entry.unchecked_into();
         let id = pair.get(0).as_string().unwrap_or_default();
         let value = pair.get(1);

@@ -12,8 +12,19 @@ use wasm_bindgen_futures::JsFuture;
 #[wasm_bindgen]
 extern "C" {
     /// `console.log(line)`: one protocol line, newline added by the host.
-    #[wasm_bindgen(js_namespace = console, js_name = log)]
-    pub fn console_log(line: &str);
+    #[wasm_bindgen(js_namespace = console, js_name = log, catch)]
+    pub fn console_log(line: &str) -> Result<(), JsValue>;
+
+    /// `Object.entries(value)`; getters and Proxy traps may throw.
+    #[wasm_bindgen(js_namespace = Object, js_name = entries, catch)]
+    pub fn object_entries(value: &JsValue) -> Result<js_sys::Array, JsValue>;
+
+    /// `Object.assign(target, source)`; getters and Proxy traps may throw.
+    #[wasm_bindgen(js_namespace = Object, js_name = assign, catch)]
+    pub fn object_assign(target: &js_sys::Object, source: &JsValue) -> Result<JsValue, JsValue>;
+
+    #[wasm_bindgen(js_namespace = Array, js_name = isArray, catch)]
+    fn array_is_array(value: &JsValue) -> Result<bool, JsValue>;
 
     /// `performance.now()`: a monotonic clock in milliseconds.
     #[wasm_bindgen(js_namespace = performance, js_name = now)]
@@ -46,6 +57,14 @@ extern "C" {
     /// The exported error classes, by name.
     #[wasm_bindgen(js_name = exportedErrorClasses)]
     pub fn exported_error_classes() -> JsValue;
+}
+
+/// `Array.isArray(value)`; a revoked Proxy, which makes it throw, counts as no array.
+///
+/// Every JavaScript call that hostile input can make throw is bound with `catch`: an
+/// exception unwinding through WebAssembly frames would leave the module's state corrupt.
+pub fn is_array(value: &JsValue) -> bool {
+    array_is_array(value).unwrap_or(false)
 }
 
 /// Reads an environment variable of the runtime; `None` when unset or in a browser.

@@ -36,8 +36,7 @@ impl Kestra {
     #[wasm_bindgen(js_name = _send)]
     pub fn send(map: &JsValue) -> Result<(), JsValue> {
         let line = format_frame(map, "Kestra._send")?;
-        host::console_log(&line);
-        Ok(())
+        host::console_log(&line)
     }
 
     /// Sends one metric; `type` is `counter`, `timer` or `gauge`.
@@ -161,8 +160,7 @@ fn send_keyed(key: &str, value: &JsValue) -> Result<(), JsValue> {
     let message = Object::new();
     Reflect::set(&message, &JsValue::from_str(key), value)?;
     let json = stringify(&message, &format!("Kestra.{key}"))?;
-    host::console_log(&protocol::frame(&json));
-    Ok(())
+    host::console_log(&protocol::frame(&json))
 }
 
 /// Prints `{ logs: [{ level, message }] }` as one line.
@@ -223,7 +221,7 @@ fn tag_object(context: &str, tags: &JsValue) -> Result<Object, JsValue> {
         )));
     }
 
-    for entry in Object::entries(tags.unchecked_ref::<Object>()).iter() {
+    for entry in host::object_entries(tags)?.iter() {
         let pair: Array = entry.unchecked_into();
         let key = pair.get(0);
         let value = pair.get(1);
@@ -245,7 +243,7 @@ fn require_plain_object(value: &JsValue, context: &str, what: &str) -> Result<()
     }
     let kind = if value.is_null() {
         "null".to_owned()
-    } else if Array::is_array(value) {
+    } else if host::is_array(value) {
         "an array".to_owned()
     } else {
         value.js_typeof().as_string().unwrap_or_default()
@@ -257,7 +255,7 @@ fn require_plain_object(value: &JsValue, context: &str, what: &str) -> Result<()
 
 /// A non-null object that is not an array (class instances included).
 fn is_plain_object(value: &JsValue) -> bool {
-    value.is_object() && !Array::is_array(value) && !value.is_function()
+    value.is_object() && !host::is_array(value) && !value.is_function()
 }
 
 fn is_thenable(value: &JsValue) -> bool {

@@ -3,7 +3,7 @@
 use js_sys::{Array, JSON};
 use wasm_bindgen::{JsCast, JsValue};
 
-use crate::errors::type_error;
+use crate::errors::{text_property, type_error};
 use crate::host;
 use crate::kestra::send_log;
 use crate::protocol::LogLevel;
@@ -23,18 +23,14 @@ fn render(argument: &JsValue) -> String {
         return text;
     }
 
-    if let Some(error) = argument.dyn_ref::<js_sys::Error>() {
-        let stack = js_sys::Reflect::get(error, &"stack".into())
-            .ok()
-            .and_then(|stack| stack.as_string());
-        let headline = format!(
-            "{}: {}",
-            String::from(error.name()),
-            String::from(error.message())
-        );
+    if argument.is_instance_of::<js_sys::Error>() {
+        let name = text_property(argument, "name").unwrap_or_else(|| "Error".to_owned());
+        let message = text_property(argument, "message").unwrap_or_default();
+        let stack = text_property(argument, "stack");
+        let headline = format!("{name}: {message}");
         return match stack {
             // V8 stacks start with the headline; others (Firefox, Safari) hold frames only.
-            Some(stack) if stack.contains(&String::from(error.message())) => stack,
+            Some(stack) if stack.contains(&message) => stack,
             Some(stack) => format!("{headline}\n{stack}"),
             None => headline,
         };
