@@ -277,15 +277,7 @@ impl Flow {
         #[wasm_bindgen(js_name = executionId, unchecked_param_type = "string")]
         execution_id: &JsValue,
     ) -> Promise {
-        let settings = self.settings.clone();
-        let execution_id = execution_id.as_string();
-        future_to_promise(async move {
-            let execution_id = required_text(execution_id, "Flow.checkStatus: executionId")?;
-            let url = settings.routes().execution(&execution_id);
-            Ok(send(&settings, "GET", &url, &JsValue::UNDEFINED)
-                .await?
-                .into())
-        })
+        self.get_by_execution_id(execution_id, "Flow.checkStatus", Routes::execution)
     }
 
     /// Fetches the plain-text log of an execution; resolves to the host's `Response`.
@@ -295,15 +287,7 @@ impl Flow {
         #[wasm_bindgen(js_name = executionId, unchecked_param_type = "string")]
         execution_id: &JsValue,
     ) -> Promise {
-        let settings = self.settings.clone();
-        let execution_id = execution_id.as_string();
-        future_to_promise(async move {
-            let execution_id = required_text(execution_id, "Flow.getLogs: executionId")?;
-            let url = settings.routes().logs_download(&execution_id);
-            Ok(send(&settings, "GET", &url, &JsValue::UNDEFINED)
-                .await?
-                .into())
-        })
+        self.get_by_execution_id(execution_id, "Flow.getLogs", Routes::logs_download)
     }
 
     /// Creates an execution of `namespace`/`flowId` with `inputs` and, unless
@@ -334,6 +318,26 @@ impl Flow {
             execution
                 .serialize(&serializer)
                 .map_err(|error| type_error(&format!("Flow.execute: {error}")))
+        })
+    }
+}
+
+impl Flow {
+    /// `GET` of the route `route` builds for an execution id, resolving to the `Response`.
+    fn get_by_execution_id(
+        &self,
+        execution_id: &JsValue,
+        context: &'static str,
+        route: fn(&Routes, &str) -> String,
+    ) -> Promise {
+        let settings = self.settings.clone();
+        let execution_id = execution_id.as_string();
+        future_to_promise(async move {
+            let what = format!("{context}: executionId");
+            let execution_id = required_text(execution_id, &what)?;
+            let url = route(&settings.routes(), &execution_id);
+            let response = send(&settings, "GET", &url, &JsValue::UNDEFINED).await?;
+            Ok(response.into())
         })
     }
 }
