@@ -28,6 +28,45 @@ impl Credentials {
     }
 }
 
+/// Why a credential cannot be sent.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum CredentialError {
+    /// A basic-auth user name holds a `:`, which would move the split between user and
+    /// password (RFC 7617), or a control character.
+    BadUser,
+    /// A token holds a character an HTTP header cannot carry as is (only visible ASCII).
+    BadToken,
+}
+
+impl std::fmt::Display for CredentialError {
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        formatter.write_str(match self {
+            CredentialError::BadUser => {
+                "user cannot contain ':' or control characters (basic auth splits at ':')"
+            }
+            CredentialError::BadToken => {
+                "apiToken must be visible ASCII characters only, without spaces"
+            }
+        })
+    }
+}
+
+/// Checks a basic-auth user name.
+pub fn check_user(user: &str) -> Result<(), CredentialError> {
+    if user.contains(|character: char| character == ':' || character.is_control()) {
+        return Err(CredentialError::BadUser);
+    }
+    Ok(())
+}
+
+/// Checks an API token.
+pub fn check_token(token: &str) -> Result<(), CredentialError> {
+    if !token.bytes().all(|byte| byte.is_ascii_graphic()) {
+        return Err(CredentialError::BadToken);
+    }
+    Ok(())
+}
+
 /// Standard base64 with padding (RFC 4648 §4).
 pub fn base64_encode(bytes: &[u8]) -> String {
     const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
@@ -92,6 +131,18 @@ mod tests {
             credentials.authorization().as_deref(),
             Some("Basic asO2c8OpOnDDpHNzd8O2cmQ6MQ==")
         );
+    }
+
+    #[test]
+    fn users_and_tokens_are_checked() {
+        assert_eq!(check_user("admin@kestra.io"), Ok(()));
+        assert_eq!(check_user("jösé"), Ok(()));
+        assert_eq!(check_user("a:b"), Err(CredentialError::BadUser));
+        assert_eq!(check_user("a\nb"), Err(CredentialError::BadUser));
+        assert_eq!(check_token("eyJhbGciOi.J9-_~+/="), Ok(()));
+        for bad in ["t k", "tök€n", "a\nb", "tab\t"] {
+            assert_eq!(check_token(bad), Err(CredentialError::BadToken), "{bad:?}");
+        }
     }
 
     #[test]

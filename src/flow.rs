@@ -7,11 +7,11 @@ use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::{future_to_promise, JsFuture};
 use web_sys::{Blob, BlobPropertyBag, File, FormData, Headers, Response};
 
-use crate::auth::Credentials;
+use crate::auth::{self, Credentials};
 use crate::errors::{describe, kestra_error, type_error};
 use crate::host;
 use crate::retry::{Decision, RetryPolicy};
-use crate::routes::{self, Routes};
+use crate::routes::{self, RouteError, Routes};
 use crate::state::ExecutionState;
 
 #[wasm_bindgen(typescript_custom_section)]
@@ -50,6 +50,9 @@ export interface FlowExecution {
 pub struct Flow {
     settings: Settings,
 }
+
+/// A property setter, shared by the constructor's options and environment variables.
+type Setter = fn(&mut Flow, &JsValue) -> Result<(), JsValue>;
 
 /// Everything a request needs; copied into each call so later changes do not race it.
 #[derive(Clone)]
@@ -99,41 +102,60 @@ impl Flow {
             return Err(type_error("new Flow(options): options must be an object"));
         }
 
-        let wait_for_completion = option_bool(options, "waitForCompletion", true)?;
-        let labels_from_inputs = option_bool(options, "labelsFromInputs", false)?;
-        let poll_interval = match option(options, "pollInterval")? {
-            None => 1.0,
-            Some(value) => checked_interval(&value)?,
-        };
-        let tenant = match option_raw(options, "tenant")? {
-            value if value.is_undefined() => Some(routes::DEFAULT_TENANT.to_owned()),
-            value if value.is_null() => None,
-            value => Some(checked_tenant(&value)?),
-        };
-        let sleep = match option(options, "sleep")? {
-            None => None,
-            Some(value) => Some(value.dyn_into::<Function>().map_err(|_| {
-                type_error("new Flow(options): sleep must be a function (seconds) => Promise")
-            })?),
-        };
-
-        Ok(Flow {
+        let mut flow = Flow {
             settings: Settings {
-                wait_for_completion,
-                poll_interval,
-                labels_from_inputs,
-                tenant,
-                hostname: host::read_env("KESTRA_HOSTNAME")
-                    .unwrap_or_else(|| "http://localhost:8080".to_owned()),
-                credentials: Credentials {
-                    api_token: host::read_env("KESTRA_API_TOKEN"),
-                    user: host::read_env("KESTRA_USER"),
-                    password: host::read_env("KESTRA_PASSWORD"),
-                },
-                sleep,
+                wait_for_completion: true,
+                poll_interval: 1.0,
+                labels_from_inputs: false,
+                tenant: Some(routes::DEFAULT_TENANT.to_owned()),
+                hostname: "http://localhost:8080".to_owned(),
+                credentials: Credentials::default(),
+                sleep: None,
                 retry: RetryPolicy::default(),
             },
-        })
+        };
+
+        // The environment first, options after, each through the property's own checks.
+        let from_env: [(&str, Setter); 4] = [
+            ("KESTRA_HOSTNAME", Flow::set_hostname),
+            ("KESTRA_USER", Flow::set_user),
+            ("KESTRA_PASSWORD", Flow::set_password),
+            ("KESTRA_API_TOKEN", Flow::set_api_token),
+        ];
+        for (name, setter) in from_env {
+            if let Some(value) = host::read_env(name).filter(|value| !value.is_empty()) {
+                setter(&mut flow, &JsValue::from_str(&value))
+                    .map_err(|error| type_error(&format!("{name}: {}", describe(&error))))?;
+            }
+        }
+
+        let from_options: [(&str, Setter); 8] = [
+            ("waitForCompletion", Flow::set_wait_for_completion),
+            ("pollInterval", Flow::set_poll_interval),
+            ("labelsFromInputs", Flow::set_labels_from_inputs),
+            ("hostname", Flow::set_hostname),
+            ("user", Flow::set_user),
+            ("password", Flow::set_password),
+            ("apiToken", Flow::set_api_token),
+            ("tenant", Flow::set_tenant),
+        ];
+        for (name, setter) in from_options {
+            let value = option_raw(options, name)?;
+            // An explicit `tenant: null` selects the tenant-less routes; others skip undefined.
+            if !value.is_undefined() {
+                setter(&mut flow, &value).map_err(|error| {
+                    type_error(&format!("new Flow(options): {}", describe(&error)))
+                })?;
+            }
+        }
+
+        if let Some(value) = option(options, "sleep")? {
+            let sleep = value.dyn_into::<Function>().map_err(|_| {
+                type_error("new Flow(options): sleep must be a function (seconds) => Promise")
+            })?;
+            flow.settings.sleep = Some(sleep);
+        }
+        Ok(flow)
     }
 
     /// Base URL of the Kestra server, e.g. `http://localhost:8080`.
@@ -145,9 +167,11 @@ impl Flow {
     /// Sets the base URL of the Kestra server.
     #[wasm_bindgen(setter)]
     pub fn set_hostname(&mut self, hostname: &JsValue) -> Result<(), JsValue> {
-        self.settings.hostname = hostname
+        let hostname = hostname
             .as_string()
             .ok_or_else(|| type_error("Flow.hostname must be a string"))?;
+        routes::check_hostname(&hostname).map_err(|error| type_error(&format!("Flow.{error}")))?;
+        self.settings.hostname = hostname;
         Ok(())
     }
 
@@ -160,7 +184,11 @@ impl Flow {
     /// Sets the basic-auth user name (`null` to remove it).
     #[wasm_bindgen(setter)]
     pub fn set_user(&mut self, user: &JsValue) -> Result<(), JsValue> {
-        self.settings.credentials.user = optional_string(user, "Flow.user")?;
+        let user = optional_string(user, "Flow.user")?;
+        if let Some(user) = &user {
+            auth::check_user(user).map_err(|error| type_error(&format!("Flow.{error}")))?;
+        }
+        self.settings.credentials.user = user;
         Ok(())
     }
 
@@ -186,7 +214,11 @@ impl Flow {
     /// Sets the API token (`null` to remove it).
     #[wasm_bindgen(setter, js_name = apiToken)]
     pub fn set_api_token(&mut self, token: &JsValue) -> Result<(), JsValue> {
-        self.settings.credentials.api_token = optional_string(token, "Flow.apiToken")?;
+        let token = optional_string(token, "Flow.apiToken")?;
+        if let Some(token) = &token {
+            auth::check_token(token).map_err(|error| type_error(&format!("Flow.{error}")))?;
+        }
+        self.settings.credentials.api_token = token;
         Ok(())
     }
 
@@ -308,11 +340,12 @@ impl Flow {
         let settings = self.settings.clone();
         let namespace = namespace.as_string();
         let flow_id = flow_id.as_string();
-        let form = build_form(&inputs);
+        // Everything that reads caller values runs inside the future: a bad value rejects
+        // the Promise and never leaves this object borrowed.
         future_to_promise(async move {
             let namespace = required_text(namespace, "Flow.execute: namespace")?;
             let flow_id = required_text(flow_id, "Flow.execute: flowId")?;
-            let form = form?;
+            let form = build_form(&inputs)?;
             let execution = run(&settings, &namespace, &flow_id, form).await?;
             let serializer = serde_wasm_bindgen::Serializer::json_compatible();
             execution
@@ -328,14 +361,15 @@ impl Flow {
         &self,
         execution_id: &JsValue,
         context: &'static str,
-        route: fn(&Routes, &str) -> String,
+        route: fn(&Routes, &str) -> Result<String, RouteError>,
     ) -> Promise {
         let settings = self.settings.clone();
         let execution_id = execution_id.as_string();
         future_to_promise(async move {
             let what = format!("{context}: executionId");
             let execution_id = required_text(execution_id, &what)?;
-            let url = route(&settings.routes(), &execution_id);
+            let url = route(&settings.routes(), &execution_id)
+                .map_err(|error| type_error(&format!("{context}: {error}")))?;
             let response = send(&settings, "GET", &url, &JsValue::UNDEFINED).await?;
             Ok(response.into())
         })
@@ -360,7 +394,10 @@ async fn run(
     flow_id: &str,
     form: InputForm,
 ) -> Result<FlowExecution, JsValue> {
-    let mut url = settings.routes().create_execution(namespace, flow_id);
+    let mut url = settings
+        .routes()
+        .create_execution(namespace, flow_id)
+        .map_err(|error| type_error(&format!("Flow.execute: {error}")))?;
     if settings.labels_from_inputs {
         let labels = form
             .text_inputs
@@ -378,6 +415,7 @@ async fn run(
     let execution_id = Reflect::get(&created, &"id".into())
         .ok()
         .and_then(|id| id.as_string())
+        .filter(|id| routes::check_segment("executionId", id).is_ok())
         .ok_or_else(|| {
             let body = JSON::stringify(&created)
                 .ok()
@@ -385,7 +423,9 @@ async fn run(
                 .unwrap_or_default();
             kestra_error(
                 "KestraError",
-                &format!("Starting execution failed: the answer has no execution id: {body}"),
+                &format!(
+                    "Starting execution failed: the answer has no usable execution id: {body}"
+                ),
                 &[("url", url.as_str().into())],
             )
         })?;
@@ -400,7 +440,12 @@ async fn run(
         });
     }
 
-    let status_url = settings.routes().execution(&execution_id);
+    // The id was checked above, so these routes cannot fail; the error stays typed anyway.
+    let server_id_error = |error: RouteError| type_error(&error.to_string());
+    let status_url = settings
+        .routes()
+        .execution(&execution_id)
+        .map_err(server_id_error)?;
     let (state, execution) = loop {
         let response = send(settings, "GET", &status_url, &JsValue::UNDEFINED).await?;
         let execution = read_json(response, &status_url).await?;
@@ -419,9 +464,34 @@ async fn run(
         host::sleep(settings.poll_interval, settings.sleep.as_ref()).await?;
     };
 
-    let logs_url = settings.routes().logs_download(&execution_id);
-    let log_response = send(settings, "GET", &logs_url, &JsValue::UNDEFINED).await?;
-    let log = response_text(&log_response).await?;
+    let outputs = Reflect::get(&execution, &"outputs".into())
+        .ok()
+        .filter(|outputs| outputs.is_object())
+        .unwrap_or(JsValue::NULL);
+
+    let logs_url = settings
+        .routes()
+        .logs_download(&execution_id)
+        .map_err(server_id_error)?;
+    let log = match read_log(settings, &logs_url).await {
+        Ok(log) => log,
+        Err(cause) => {
+            // The execution has ended: its id, state and outputs travel with the error.
+            let message = format!(
+                "Execution {execution_id} ended {}, but its log could not be read: {}",
+                state.as_str(),
+                describe(&cause)
+            );
+            let fields = [
+                ("url", JsValue::from_str(&logs_url)),
+                ("executionId", JsValue::from_str(&execution_id)),
+                ("status", JsValue::from_str(state.as_str())),
+                ("outputs", outputs),
+                ("cause", cause),
+            ];
+            return Err(kestra_error("KestraError", &message, &fields));
+        }
+    };
 
     let error = (!state.is_terminated_without_failure()).then(|| {
         format!(
@@ -429,11 +499,6 @@ async fn run(
             state.as_str()
         )
     });
-    let outputs = Reflect::get(&execution, &"outputs".into())
-        .ok()
-        .filter(|outputs| outputs.is_object())
-        .unwrap_or(JsValue::NULL);
-
     Ok(FlowExecution {
         execution_id,
         status: state.as_str().to_owned(),
@@ -524,7 +589,7 @@ fn request_init(settings: &Settings, method: &str, init: &JsValue) -> Result<Obj
 /// The error for a final error status, with the server's message when it sent one.
 async fn http_error(class_name: &str, method: &str, url: &str, response: &Response) -> JsValue {
     let status = response.status();
-    let body = response_text(response).await.unwrap_or_default();
+    let body = response_text(response, url).await.unwrap_or_default();
     let server_message = server_message(&body);
 
     let message = if class_name == "AuthenticationError" {
@@ -560,13 +625,29 @@ fn server_message(body: &str) -> Option<String> {
         .find_map(|key| Reflect::get(&parsed, &key.into()).ok()?.as_string())
 }
 
-async fn response_text(response: &Response) -> Result<String, JsValue> {
-    let text = JsFuture::from(response.text()?).await?;
-    Ok(text.as_string().unwrap_or_default())
+async fn read_log(settings: &Settings, url: &str) -> Result<String, JsValue> {
+    let response = send(settings, "GET", url, &JsValue::UNDEFINED).await?;
+    response_text(&response, url).await
+}
+
+/// The body of a response as text; a connection lost midway is a `KestraError`.
+async fn response_text(response: &Response, url: &str) -> Result<String, JsValue> {
+    let reading = match response.text() {
+        Ok(promise) => JsFuture::from(promise).await,
+        Err(error) => Err(error),
+    };
+    match reading {
+        Ok(text) => Ok(text.as_string().unwrap_or_default()),
+        Err(cause) => Err(kestra_error(
+            "KestraError",
+            &format!("{url}: the answer could not be read: {}", describe(&cause)),
+            &[("url", url.into()), ("cause", cause)],
+        )),
+    }
 }
 
 async fn read_json(response: Response, url: &str) -> Result<JsValue, JsValue> {
-    let text = response_text(&response).await?;
+    let text = response_text(&response, url).await?;
     JSON::parse(&text).map_err(|_| {
         let preview: String = text.chars().take(200).collect();
         kestra_error(
@@ -586,15 +667,24 @@ fn build_form(inputs: &JsValue) -> Result<InputForm, JsValue> {
     if inputs.is_undefined() || inputs.is_null() {
         return Ok(form);
     }
-    if !inputs.is_object() || host::is_array(inputs) || inputs.is_function() {
+    let collection = inputs.is_instance_of::<js_sys::Map>()
+        || inputs.is_instance_of::<js_sys::Set>()
+        || host::is_array(inputs);
+    if !inputs.is_object() || inputs.is_function() || collection {
         return Err(type_error(
-            "Flow.execute: inputs must be an object of input ids to values",
+            "Flow.execute: inputs must be a plain object of input ids to values",
         ));
     }
 
     let body = FormData::new()?;
     let mut any = false;
-    for entry in host::object_entries(inputs)?.iter() {
+    let entries = host::object_entries(inputs).map_err(|error| {
+        type_error(&format!(
+            "Flow.execute: inputs could not be read: {}",
+            describe(&error)
+        ))
+    })?;
+    for entry in entries.iter() {
         let pair: Array = entry.unchecked_into();
         let id = pair.get(0).as_string().unwrap_or_default();
         let value = pair.get(1);
@@ -634,9 +724,15 @@ fn file_part(id: &str, value: &JsValue) -> Result<Option<(Blob, String)>, JsValu
         return Ok(None);
     };
     let (filename, data, content_type) = (triple.get(0), triple.get(1), triple.get(2));
+    if !is_file_data(&data) {
+        return Ok(None);
+    }
     let (Some(filename), Some(content_type)) = (filename.as_string(), content_type.as_string())
     else {
-        return Ok(None);
+        return Err(type_error(&format!(
+            "Flow.execute: input '{id}' looks like [filename, data, contentType] \
+             but its filename or content type is not a string"
+        )));
     };
     let Some(blob) = as_blob(&data, Some(&content_type))? else {
         return Ok(None);
@@ -647,6 +743,13 @@ fn file_part(id: &str, value: &JsValue) -> Result<Option<(Blob, String)>, JsValu
         )));
     }
     Ok(Some((blob, filename)))
+}
+
+/// A Blob, an `ArrayBuffer` or a view on one (typed array, `DataView`).
+fn is_file_data(value: &JsValue) -> bool {
+    value.is_instance_of::<Blob>()
+        || value.is_instance_of::<ArrayBuffer>()
+        || ArrayBuffer::is_view(value)
 }
 
 /// `value` as a Blob when it is one, or bytes (`ArrayBuffer`, typed array, `DataView`).
@@ -724,15 +827,22 @@ fn optional_string(value: &JsValue, what: &str) -> Result<Option<String>, JsValu
 fn checked_interval(value: &JsValue) -> Result<f64, JsValue> {
     value
         .as_f64()
-        .filter(|seconds| seconds.is_finite() && *seconds >= 0.0)
-        .ok_or_else(|| type_error("pollInterval must be a finite number of seconds, 0 or more"))
+        .filter(|seconds| (0.0..=host::MAX_SLEEP_SECONDS).contains(seconds))
+        .ok_or_else(|| {
+            type_error(&format!(
+                "pollInterval must be a number of seconds from 0 to {}",
+                host::MAX_SLEEP_SECONDS
+            ))
+        })
 }
 
 fn checked_tenant(value: &JsValue) -> Result<String, JsValue> {
     value
         .as_string()
-        .filter(|tenant| !tenant.is_empty())
-        .ok_or_else(|| type_error("tenant must be a non-empty string, or null"))
+        .filter(|tenant| routes::check_segment("tenant", tenant).is_ok())
+        .ok_or_else(|| {
+            type_error("tenant must be a non-empty string other than '.' and '..', or null")
+        })
 }
 
 /// An option's value; `undefined` options are absent.
@@ -746,13 +856,4 @@ fn option_raw(options: &JsValue, name: &str) -> Result<JsValue, JsValue> {
         return Ok(JsValue::UNDEFINED);
     }
     Reflect::get(options, &name.into())
-}
-
-fn option_bool(options: &JsValue, name: &str, default: bool) -> Result<bool, JsValue> {
-    match option(options, name)? {
-        None => Ok(default),
-        Some(value) => value
-            .as_bool()
-            .ok_or_else(|| type_error(&format!("new Flow(options): {name} must be a boolean"))),
-    }
 }

@@ -78,6 +78,10 @@ pub async fn fetch(url: &str, init: &JsValue) -> Result<web_sys::Response, JsVal
     response.dyn_into::<web_sys::Response>()
 }
 
+/// The longest wait a host timer can take: `setTimeout` holds its delay in 32 signed bits
+/// of milliseconds and fires at once when given more.
+pub const MAX_SLEEP_SECONDS: f64 = 2_147_483.0;
+
 /// Waits `seconds`, with `custom` (a `(seconds) => Promise | void` function) when given.
 pub async fn sleep(seconds: f64, custom: Option<&Function>) -> Result<(), JsValue> {
     if let Some(custom) = custom {
@@ -86,6 +90,7 @@ pub async fn sleep(seconds: f64, custom: Option<&Function>) -> Result<(), JsValu
         return Ok(());
     }
 
+    let seconds = seconds.clamp(0.0, MAX_SLEEP_SECONDS);
     let duration = Duration::try_from_secs_f64(seconds).unwrap_or(Duration::ZERO);
     gloo_timers::future::sleep(duration).await;
     Ok(())

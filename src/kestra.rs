@@ -58,8 +58,7 @@ impl Kestra {
 
     /// Sends outputs: an object whose keys become the task's `outputs.vars`.
     pub fn outputs(map: &JsValue) -> Result<(), JsValue> {
-        require_plain_object(map, "Kestra.outputs", "outputs")?;
-        send_keyed("outputs", map)
+        send_object_under("outputs", map)
     }
 
     /// Sends a counter; repeated counters of a task add up.
@@ -118,8 +117,7 @@ impl Kestra {
 
     /// Sends assets: `{ inputs: [{id, type}], outputs: [{id, type, ...}] }`.
     pub fn assets(map: &JsValue) -> Result<(), JsValue> {
-        require_plain_object(map, "Kestra.assets", "assets")?;
-        send_keyed("assets", map)
+        send_object_under("assets", map)
     }
 
     /// The logger: `trace`, `debug`, `info`, `warn` and `error`, each taking any number of
@@ -142,9 +140,44 @@ impl Kestra {
 
 /// `::{json}::` for `map`, with errors that name the calling method.
 fn format_frame(map: &JsValue, context: &str) -> Result<String, JsValue> {
-    require_plain_object(map, context, "message")?;
-    let json = stringify(map, context)?;
+    let json = object_json(map, context, "message")?;
     Ok(protocol::frame(&json))
+}
+
+/// The JSON text of `value`, which must be an object and write itself as one: a `toJSON`
+/// or a boxed primitive could otherwise make a line Kestra drops.
+fn object_json(value: &JsValue, context: &str, what: &str) -> Result<String, JsValue> {
+    require_plain_object(value, context, what)?;
+    let json = stringify(value, context)?;
+    if !json.starts_with('{') {
+        return Err(type_error(&format!(
+            "{context}: {what} must be written as a JSON object, but JSON.stringify gives {}",
+            preview(&json)
+        )));
+    }
+    Ok(json)
+}
+
+/// The first characters of a text, for an error message.
+fn preview(text: &str) -> String {
+    const LIMIT: usize = 40;
+    let mut shown: String = text.chars().take(LIMIT).collect();
+    if text.chars().nth(LIMIT).is_some() {
+        shown.push('…');
+    }
+    shown
+}
+
+/// Prints `{"<key>": <value>}` where `value` must be written as a JSON object.
+fn send_object_under(key: &str, value: &JsValue) -> Result<(), JsValue> {
+    let json = object_json(value, &format!("Kestra.{key}"), key)?;
+    let mut message = String::with_capacity(json.len() + key.len() + 4);
+    message.push_str("{\"");
+    message.push_str(key);
+    message.push_str("\":");
+    message.push_str(&json);
+    message.push('}');
+    host::console_log(&protocol::frame(&message))
 }
 
 /// `JSON.stringify(value)` as a Rust string, or a `TypeError` naming `context`.
@@ -221,7 +254,13 @@ fn tag_object(context: &str, tags: &JsValue) -> Result<Object, JsValue> {
         )));
     }
 
-    for entry in host::object_entries(tags)?.iter() {
+    let entries = host::object_entries(tags).map_err(|error| {
+        type_error(&format!(
+            "{context}: tags could not be read: {}",
+            describe(&error)
+        ))
+    })?;
+    for entry in entries.iter() {
         let pair: Array = entry.unchecked_into();
         let key = pair.get(0);
         let value = pair.get(1);

@@ -4,8 +4,76 @@
 //! tenant-less paths. Every value placed in a path or a query is percent-encoded, so a
 //! namespace, an id or a label can never change the shape of the URL.
 
+use std::fmt;
+
 /// The tenant an omitted `tenant` option stands for: Kestra OSS has only `main`.
 pub const DEFAULT_TENANT: &str = "main";
+
+/// Why a URL cannot be built.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum RouteError {
+    /// A path value is empty, `.` or `..`: URL parsers resolve the last two as directory
+    /// steps even when percent-encoded, so the request would reach another route.
+    BadSegment {
+        /// What the value is (`namespace`, `flowId`, `executionId`, `tenant`).
+        what: &'static str,
+        /// The rejected value.
+        value: String,
+    },
+    /// The hostname is not an `http://` or `https://` URL without query or fragment.
+    BadHostname(String),
+}
+
+impl fmt::Display for RouteError {
+    fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            RouteError::BadSegment { what, value } if value.is_empty() => {
+                write!(formatter, "{what} must be a non-empty string")
+            }
+            RouteError::BadSegment { what, value } => {
+                write!(
+                    formatter,
+                    "{what} cannot be '{value}': it would change the URL path"
+                )
+            }
+            RouteError::BadHostname(hostname) => write!(
+                formatter,
+                "hostname must be an http:// or https:// URL without query or fragment, \
+                 got '{hostname}'"
+            ),
+        }
+    }
+}
+
+/// Checks a value that goes into one path segment.
+pub fn check_segment(what: &'static str, value: &str) -> Result<(), RouteError> {
+    if matches!(value, "" | "." | "..") {
+        return Err(RouteError::BadSegment {
+            what,
+            value: value.to_owned(),
+        });
+    }
+    Ok(())
+}
+
+/// Checks the base URL of a Kestra server.
+pub fn check_hostname(hostname: &str) -> Result<(), RouteError> {
+    let lowercase = hostname.to_ascii_lowercase();
+    let rest = lowercase
+        .strip_prefix("http://")
+        .or_else(|| lowercase.strip_prefix("https://"))
+        .unwrap_or("");
+    let authority = rest.split('/').next().unwrap_or("");
+    let valid = !authority.is_empty()
+        && !hostname.contains(['?', '#'])
+        && !hostname
+            .chars()
+            .any(|character| character.is_whitespace() || character.is_control());
+    if !valid {
+        return Err(RouteError::BadHostname(hostname.to_owned()));
+    }
+    Ok(())
+}
 
 /// Builds the URLs of one Kestra server.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -26,26 +94,31 @@ impl Routes {
     }
 
     /// `POST` target that creates an execution of a flow.
-    pub fn create_execution(&self, namespace: &str, flow_id: &str) -> String {
+    pub fn create_execution(&self, namespace: &str, flow_id: &str) -> Result<String, RouteError> {
+        check_segment("namespace", namespace)?;
+        check_segment("flowId", flow_id)?;
         self.api(&["executions", namespace, flow_id], 2)
     }
 
     /// `GET` target of one execution.
-    pub fn execution(&self, execution_id: &str) -> String {
+    pub fn execution(&self, execution_id: &str) -> Result<String, RouteError> {
+        check_segment("executionId", execution_id)?;
         self.api(&["executions", execution_id], 1)
     }
 
     /// `GET` target of the plain-text log of one execution.
-    pub fn logs_download(&self, execution_id: &str) -> String {
-        let mut url = self.api(&["logs", execution_id], 1);
+    pub fn logs_download(&self, execution_id: &str) -> Result<String, RouteError> {
+        check_segment("executionId", execution_id)?;
+        let mut url = self.api(&["logs", execution_id], 1)?;
         url.push_str("/download");
-        url
+        Ok(url)
     }
 
     /// `/api/v1[/{tenant}]/<fixed>/<encoded...>`: the last `encoded_count` parts are values.
-    fn api(&self, parts: &[&str], encoded_count: usize) -> String {
+    fn api(&self, parts: &[&str], encoded_count: usize) -> Result<String, RouteError> {
         let mut url = format!("{}/api/v1", self.base);
         if let Some(tenant) = &self.tenant {
+            check_segment("tenant", tenant)?;
             url.push('/');
             url.push_str(&encode_component(tenant));
         }
@@ -59,7 +132,7 @@ impl Routes {
                 url.push_str(&encode_component(part));
             }
         }
-        url
+        Ok(url)
     }
 }
 
@@ -81,9 +154,14 @@ pub fn encode_component(value: &str) -> String {
 }
 
 /// The query string (`?labels=k%3Av&labels=...`) that sets execution labels, or `""`.
+///
+/// A pair with an empty key or value is left out: Kestra refuses such a label with 422.
 pub fn labels_query<'a>(labels: impl IntoIterator<Item = (&'a str, &'a str)>) -> String {
     let mut query = String::new();
     for (key, value) in labels {
+        if key.trim().is_empty() || value.trim().is_empty() {
+            continue;
+        }
         query.push(if query.is_empty() { '?' } else { '&' });
         query.push_str("labels=");
         query.push_str(&encode_component(&format!("{key}:{value}")));
@@ -99,16 +177,16 @@ mod tests {
     fn tenant_routes() {
         let routes = Routes::new("http://localhost:8080", Some("main"));
         assert_eq!(
-            routes.create_execution("company.team", "hello"),
-            "http://localhost:8080/api/v1/main/executions/company.team/hello"
+            routes.create_execution("company.team", "hello").as_deref(),
+            Ok("http://localhost:8080/api/v1/main/executions/company.team/hello")
         );
         assert_eq!(
-            routes.execution("123"),
-            "http://localhost:8080/api/v1/main/executions/123"
+            routes.execution("123").as_deref(),
+            Ok("http://localhost:8080/api/v1/main/executions/123")
         );
         assert_eq!(
-            routes.logs_download("123"),
-            "http://localhost:8080/api/v1/main/logs/123/download"
+            routes.logs_download("123").as_deref(),
+            Ok("http://localhost:8080/api/v1/main/logs/123/download")
         );
     }
 
@@ -116,16 +194,16 @@ mod tests {
     fn tenant_less_routes_for_old_servers() {
         let routes = Routes::new("http://localhost:8080", None);
         assert_eq!(
-            routes.create_execution("ns", "f"),
-            "http://localhost:8080/api/v1/executions/ns/f"
+            routes.create_execution("ns", "f").as_deref(),
+            Ok("http://localhost:8080/api/v1/executions/ns/f")
         );
         assert_eq!(
-            routes.execution("1"),
-            "http://localhost:8080/api/v1/executions/1"
+            routes.execution("1").as_deref(),
+            Ok("http://localhost:8080/api/v1/executions/1")
         );
         assert_eq!(
-            routes.logs_download("1"),
-            "http://localhost:8080/api/v1/logs/1/download"
+            routes.logs_download("1").as_deref(),
+            Ok("http://localhost:8080/api/v1/logs/1/download")
         );
     }
 
@@ -133,8 +211,8 @@ mod tests {
     fn trailing_slashes_do_not_double() {
         let routes = Routes::new("https://kestra.example/base//", Some("t"));
         assert_eq!(
-            routes.execution("1"),
-            "https://kestra.example/base/api/v1/t/executions/1"
+            routes.execution("1").as_deref(),
+            Ok("https://kestra.example/base/api/v1/t/executions/1")
         );
     }
 
@@ -142,13 +220,56 @@ mod tests {
     fn every_value_is_encoded() {
         let routes = Routes::new("http://h", Some("a/b"));
         assert_eq!(
-            routes.create_execution("ns/../x", "id?x=1#f"),
-            "http://h/api/v1/a%2Fb/executions/ns%2F..%2Fx/id%3Fx%3D1%23f"
+            routes.create_execution("ns/../x", "id?x=1#f").as_deref(),
+            Ok("http://h/api/v1/a%2Fb/executions/ns%2F..%2Fx/id%3Fx%3D1%23f")
         );
         assert_eq!(
-            routes.execution("é "),
-            "http://h/api/v1/a%2Fb/executions/%C3%A9%20"
+            routes.execution("é ").as_deref(),
+            Ok("http://h/api/v1/a%2Fb/executions/%C3%A9%20")
         );
+    }
+
+    #[test]
+    fn dot_segments_and_empty_values_are_refused() {
+        let routes = Routes::new("http://h", Some("main"));
+        for bad in ["", ".", ".."] {
+            assert!(routes.execution(bad).is_err(), "{bad:?}");
+            assert!(routes.logs_download(bad).is_err(), "{bad:?}");
+            assert!(routes.create_execution(bad, "f").is_err(), "{bad:?}");
+            assert!(routes.create_execution("ns", bad).is_err(), "{bad:?}");
+            assert!(
+                Routes::new("http://h", Some(bad)).execution("1").is_err(),
+                "{bad:?}"
+            );
+        }
+        assert_eq!(
+            routes.execution("..").map_err(|error| error.to_string()),
+            Err("executionId cannot be '..': it would change the URL path".to_owned())
+        );
+        assert!(routes.execution("...").is_ok());
+        assert!(routes.execution("a..b").is_ok());
+    }
+
+    #[test]
+    fn hostnames_are_checked() {
+        for good in [
+            "http://localhost:8080",
+            "https://kestra.example/base/",
+            "HTTP://h",
+        ] {
+            assert_eq!(check_hostname(good), Ok(()), "{good}");
+        }
+        for bad in [
+            "",
+            "localhost:8080",
+            "ftp://h",
+            "http://",
+            "http://h/x?y=1",
+            "http://h#f",
+        ] {
+            assert!(check_hostname(bad).is_err(), "{bad}");
+        }
+        assert!(check_hostname("http://h /x").is_err());
     }
 
     #[test]
@@ -157,6 +278,10 @@ mod tests {
         assert_eq!(
             labels_query([("team", "data"), ("url", "http://x/?a=1&b")]),
             "?labels=team%3Adata&labels=url%3Ahttp%3A%2F%2Fx%2F%3Fa%3D1%26b"
+        );
+        assert_eq!(
+            labels_query([("empty", ""), ("blank", "  "), ("k", "v")]),
+            "?labels=k%3Av"
         );
     }
 }

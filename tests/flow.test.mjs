@@ -471,7 +471,9 @@ describe('authentication and settings', () => {
     }, /Flow.user/);
     await assert.rejects(flow.execute('', 'f'), /namespace must be a non-empty string/);
     await assert.rejects(flow.execute('ns', 42), /flowId must be a non-empty string/);
-    await assert.rejects(flow.execute('ns', 'f', 'inputs'), /inputs must be an object/);
+    await assert.rejects(flow.execute('ns', 'f', 'inputs'), /inputs must be a plain object/);
+    await assert.rejects(flow.execute('ns', 'f', new Map([['a', 'b']])), /plain object/);
+    await assert.rejects(flow.execute('ns', 'f', { file: ['a.txt', new Blob(['x']), 5] }), /content type/);
     await assert.rejects(flow.execute('ns', 'f', { when: new Date(Number.NaN) }), /invalid Date/);
     await assert.rejects(flow.execute('ns', 'f', { fn: () => 1 }), /input 'fn'/);
     const circular = {};
@@ -480,3 +482,142 @@ describe('authentication and settings', () => {
     await assert.rejects(flow.checkStatus(undefined), /executionId/);
   });
 });
+
+describe('robustness', () => {
+  test('options may set hostname and credentials; bad values are named', () => {
+    const flow = new Flow({
+      hostname: 'https://kestra.example/',
+      user: 'admin@kestra.io',
+      password: 'pw',
+      apiToken: 'tok',
+    });
+    assert.equal(flow.hostname, 'https://kestra.example/');
+    assert.equal(flow.user, 'admin@kestra.io');
+    assert.equal(flow.password, 'pw');
+    assert.equal(flow.apiToken, 'tok');
+
+    for (const hostname of ['not a url', 'ftp://x', 'http://h/?a=1', 'http://h#f', '']) {
+      assert.throws(() => new Flow({ hostname }), /hostname must be an http/, hostname);
+      assert.throws(() => {
+        flow.hostname = hostname;
+      }, TypeError);
+    }
+    assert.equal(flow.hostname, 'https://kestra.example/', 'a refused value changes nothing');
+    assert.throws(() => new Flow({ user: 'a:b' }), /user cannot contain ':'/);
+    assert.throws(() => new Flow({ apiToken: 'tök€n' }), /apiToken must be visible ASCII/);
+    assert.throws(() => new Flow({ pollInterval: 1e7 }), /pollInterval must be a number/);
+  });
+
+  test('bad environment values are named; empty ones count as unset', () => {
+    process.env.KESTRA_HOSTNAME = 'localhost:8080';
+    assert.throws(() => new Flow(), /KESTRA_HOSTNAME: .*hostname must be an http/);
+    process.env.KESTRA_HOSTNAME = '';
+    process.env.KESTRA_USER = '';
+    const flow = new Flow();
+    assert.equal(flow.hostname, 'http://localhost:8080');
+    assert.equal(flow.user, null);
+  });
+
+  test('ids that would change the URL path are refused before any request', async () => {
+    const server = await startMockServer({});
+    try {
+      const { flow } = recordingFlow(server);
+      for (const id of ['.', '..', '']) {
+        await assert.rejects(flow.checkStatus(id), TypeError);
+        await assert.rejects(flow.getLogs(id), TypeError);
+        await assert.rejects(flow.execute(id, 'f'), TypeError);
+        await assert.rejects(flow.execute('ns', id), TypeError);
+      }
+      assert.throws(() => new Flow({ tenant: '..' }), /tenant/);
+      assert.equal(server.requests.length, 0);
+    } finally {
+      await server.stop();
+    }
+  });
+
+  test('an execution id from the server that would change the path is an error', async () => {
+    const server = await startMockServer({
+      'POST /api/v1/main/executions/ns/f': { json: { id: '..' } },
+    });
+    try {
+      const { flow } = recordingFlow(server);
+      await assert.rejects(flow.execute('ns', 'f'), /no usable execution id/);
+      assert.equal(server.requests.length, 1);
+    } finally {
+      await server.stop();
+    }
+  });
+
+  test('a log that cannot be read keeps the id, state and outputs in the error', async () => {
+    const routes = executionRoutes('/api/v1/main', 'SUCCESS', '');
+    routes['GET /api/v1/main/logs/123/download'] = { status: 404, json: { message: 'gone' } };
+    const server = await startMockServer(routes);
+    try {
+      const { flow } = recordingFlow(server, { pollInterval: 0 });
+      await assert.rejects(flow.execute('namespace-test', 'flow-test'), (error) => {
+        assert.ok(error instanceof KestraError);
+        assert.match(error.message, /ended SUCCESS, but its log could not be read/);
+        assert.equal(error.executionId, '123');
+        assert.equal(error.status, 'SUCCESS');
+        assert.deepEqual(error.outputs, { answer: 42 });
+        assert.ok(error.cause instanceof HttpError);
+        return true;
+      });
+    } finally {
+      await server.stop();
+    }
+  });
+
+  test('a body cut off midway is a KestraError', async () => {
+    const { createServer } = await import('node:http');
+    const server = createServer((request, response) => {
+      response.writeHead(200, { 'content-type': 'application/json', 'content-length': '100' });
+      response.write('{"id":"E1"');
+      setTimeout(() => response.destroy(), 20);
+    });
+    await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const flow = new Flow({ waitForCompletion: false });
+      flow.hostname = `http://127.0.0.1:${server.address().port}`;
+      await assert.rejects(flow.execute('ns', 'f'), (error) => {
+        assert.ok(error instanceof KestraError);
+        assert.match(error.message, /could not be read/);
+        return true;
+      });
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
+    }
+  });
+
+  test('a throwing input getter rejects the Promise and leaves the Flow usable', async () => {
+    const flow = new Flow({ waitForCompletion: false });
+    const hostile = {
+      get x() {
+        throw new Error('getter boom');
+      },
+    };
+    await assert.rejects(flow.execute('ns', 'f', hostile), /getter boom/);
+    flow.hostname = 'http://127.0.0.1:9';
+    assert.equal(flow.hostname, 'http://127.0.0.1:9');
+  });
+
+  test('labels from inputs skip empty values, which Kestra refuses', async () => {
+    const server = await startMockServer(executionRoutes('/api/v1/main', 'SUCCESS', ''));
+    try {
+      const { flow } = recordingFlow(server, { waitForCompletion: false, labelsFromInputs: true });
+      await flow.execute('namespace-test', 'flow-test', { empty: '', team: 'data' });
+      assert.deepEqual(server.requests[0].query.getAll('labels'), ['team:data']);
+      const form = await formDataOf(server.requests[0]);
+      assert.equal(form.get('empty'), '');
+    } finally {
+      await server.stop();
+    }
+  });
+
+  test('error fields cannot replace the error class', () => {
+    const error = new KestraError('m', JSON.parse('{"__proto__": {}, "url": "u"}'));
+    assert.ok(error instanceof KestraError);
+    assert.equal(error.url, 'u');
+  });
+});
+

@@ -100,6 +100,44 @@ describe('frames', () => {
     }
   });
 
+  test('what does not write itself as a JSON object is refused', () => {
+    const lines = linesOf(() => {
+      for (const bad of [
+        new Number(5),
+        new String('a'),
+        new Date(Number.NaN),
+        { toJSON: () => [1] },
+        { toJSON: () => 5 },
+      ]) {
+        assert.throws(() => Kestra._send(bad), /must be written as a JSON object/);
+        assert.throws(() => Kestra.format(bad), TypeError);
+        assert.throws(() => Kestra.outputs(bad), TypeError);
+        assert.throws(() => Kestra.assets(bad), TypeError);
+      }
+    });
+    assert.deepEqual(lines, []);
+  });
+
+  test('hostile values give TypeErrors, and the logger never throws on them', () => {
+    const throwing = {
+      get a() {
+        throw new Error('getter boom');
+      },
+    };
+    const odd = new Error('m');
+    odd.message = 42;
+    odd.name = Symbol('name');
+    const lines = linesOf(() => {
+      assert.throws(() => Kestra.outputs(throwing), TypeError);
+      assert.throws(() => Kestra.counter('c', 1, throwing), /tags could not be read/);
+      assert.throws(() => Kestra.outputs({ toJSON() { throw odd; } }), TypeError);
+      Kestra.logger().error(odd);
+      Kestra.logger().info(throwing);
+    });
+    assert.equal(lines.length, 2);
+    for (const line of lines) assert.match(line, KESTRA_PATTERN);
+  });
+
   test('values JSON cannot carry raise a TypeError and print nothing', () => {
     const circular = {};
     circular.self = circular;

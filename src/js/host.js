@@ -9,7 +9,15 @@ export class KestraError extends Error {
     this.name = new.target.name;
     if (fields) {
       for (const [key, value] of Object.entries(fields)) {
-        if (key !== 'cause') this[key] = value;
+        // defineProperty: a `__proto__` key must stay a field, not replace the prototype.
+        if (key !== 'cause') {
+          Object.defineProperty(this, key, {
+            value,
+            writable: true,
+            enumerable: true,
+            configurable: true,
+          });
+        }
       }
     }
   }
