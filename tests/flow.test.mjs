@@ -473,7 +473,8 @@ describe('authentication and settings', () => {
     await assert.rejects(flow.execute('ns', 42), /flowId must be a non-empty string/);
     await assert.rejects(flow.execute('ns', 'f', 'inputs'), /inputs must be a plain object/);
     await assert.rejects(flow.execute('ns', 'f', new Map([['a', 'b']])), /plain object/);
-    await assert.rejects(flow.execute('ns', 'f', { file: ['a.txt', new Blob(['x']), 5] }), /content type/);
+    const badTriple = { file: ['a.txt', new Blob(['x']), 5] };
+    await assert.rejects(flow.execute('ns', 'f', badTriple), /content type/);
     await assert.rejects(flow.execute('ns', 'f', { when: new Date(Number.NaN) }), /invalid Date/);
     await assert.rejects(flow.execute('ns', 'f', { fn: () => 1 }), /input 'fn'/);
     const circular = {};
