@@ -14,37 +14,6 @@ use crate::retry::{Decision, RetryPolicy};
 use crate::routes::{self, RouteError, Routes};
 use crate::state::ExecutionState;
 
-#[wasm_bindgen(typescript_custom_section)]
-const FLOW_TYPES: &str = r#"
-/** Options of `new Flow(options)`. */
-export interface FlowOptions {
-  /** Wait for the execution to end (default `true`). */
-  waitForCompletion?: boolean;
-  /** Seconds between two status checks while waiting (default `1`). */
-  pollInterval?: number;
-  /** Add one `key:value` label per non-file input (default `false`). */
-  labelsFromInputs?: boolean;
-  /** Tenant id (default `"main"`); `null` selects the tenant-less routes of Kestra ≤ 0.22. */
-  tenant?: string | null;
-  /** Replaces the timer used between retries and polls: `(seconds) => Promise<void>`. */
-  sleep?: (seconds: number) => Promise<void> | void;
-}
-
-/** What `Flow.execute` resolves to. */
-export interface FlowExecution {
-  /** Id of the created execution. */
-  executionId: string;
-  /** Final state (`SUCCESS`, `FAILED`, ...), or `STARTED` when not waiting. */
-  status: string;
-  /** The execution's log as plain text once it has ended, else `null`. */
-  log: string | null;
-  /** Why the execution did not succeed, or `null`. */
-  error: string | null;
-  /** The flow's outputs once it has ended, else `null`. */
-  outputs: Record<string, unknown> | null;
-}
-"#;
-
 /// Triggers executions of Kestra flows and reads their status and logs.
 #[wasm_bindgen]
 pub struct Flow {
@@ -95,9 +64,7 @@ impl Flow {
     /// Creates a client; the server and credentials come from `KESTRA_HOSTNAME`,
     /// `KESTRA_USER`, `KESTRA_PASSWORD` and `KESTRA_API_TOKEN` when the runtime has them.
     #[wasm_bindgen(constructor)]
-    pub fn new(
-        #[wasm_bindgen(unchecked_param_type = "FlowOptions")] options: &JsValue,
-    ) -> Result<Flow, JsValue> {
+    pub fn new(options: &JsValue) -> Result<Flow, JsValue> {
         if !(options.is_undefined() || options.is_null() || options.is_object()) {
             return Err(type_error("new Flow(options): options must be an object"));
         }
@@ -329,7 +296,6 @@ impl Flow {
     /// instant; other objects and arrays as JSON; `null`/`undefined` are left out (the flow's
     /// default applies). A `Blob`/`File`, `ArrayBuffer` or typed array is uploaded as a file,
     /// as is a `[filename, data, contentType]` triple whose data is one of those.
-    #[wasm_bindgen(unchecked_return_type = "Promise<FlowExecution>")]
     pub fn execute(
         &self,
         #[wasm_bindgen(unchecked_param_type = "string")] namespace: &JsValue,
