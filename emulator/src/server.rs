@@ -43,7 +43,7 @@ pub fn router(app: Shared) -> Router {
         .route("/api/v1/{tenant}/executions/{a}", get(get_execution))
         .route(
             "/api/v1/{tenant}/executions/{a}/follow",
-            get(crate::follow::follow_execution),
+            get(crate::follow::follow_execution).post(create_execution_of_follow),
         )
         .route(
             "/api/v1/{tenant}/executions/{a}/kill",
@@ -234,10 +234,33 @@ async fn create_execution(
     RawQuery(raw_query): RawQuery,
     request: Request,
 ) -> Response {
-    let path = uri.path().to_string();
-    match create(&app, &namespace, &flow_id, raw_query.as_deref(), request).await {
+    create_response(&app, &namespace, &flow_id, &uri, raw_query, request).await
+}
+
+/// `POST .../executions/{namespace}/follow`: the router matches the static `follow` segment
+/// before the flow-id parameter, but `follow` is a valid flow id, so it is created here.
+async fn create_execution_of_follow(
+    State(app): State<Shared>,
+    Path((_tenant, namespace)): Path<(String, String)>,
+    OriginalUri(uri): OriginalUri,
+    RawQuery(raw_query): RawQuery,
+    request: Request,
+) -> Response {
+    create_response(&app, &namespace, "follow", &uri, raw_query, request).await
+}
+
+/// Creates an execution and answers with it, or with the error body for `uri`.
+async fn create_response(
+    app: &Shared,
+    namespace: &str,
+    flow_id: &str,
+    uri: &axum::http::Uri,
+    raw_query: Option<String>,
+    request: Request,
+) -> Response {
+    match create(app, namespace, flow_id, raw_query.as_deref(), request).await {
         Ok(value) => (StatusCode::OK, Json(value)).into_response(),
-        Err(error) => error_response(&error, &path),
+        Err(error) => error_response(&error, uri.path()),
     }
 }
 

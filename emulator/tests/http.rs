@@ -738,3 +738,21 @@ fn invalid_flow_files_stop_the_start() {
     assert!(stderr.contains("bad.yml") && stderr.contains("io.kestra.plugin.core.flow.Pause"));
     assert!(output.stdout.is_empty());
 }
+
+#[test]
+fn a_flow_named_follow_can_be_executed() {
+    const FOLLOW_FLOW: &str = "id: follow\nnamespace: t.ns\ntasks:\n  - id: hi\n    \
+                               type: io.kestra.plugin.core.log.Log\n    message: hi\n";
+    let server = start("follow-id", &[("f.yml", FOLLOW_FLOW)], &[]);
+    let reply = request(
+        server.port,
+        "POST",
+        "/api/v1/main/executions/t.ns/follow?wait=true",
+        &[],
+        b"",
+    );
+    assert_eq!(reply.status, 200, "{}", reply.text());
+    let done = reply.json();
+    assert_eq!(done["flowId"], "follow");
+    assert_eq!(done["state"]["current"], "SUCCESS");
+}
