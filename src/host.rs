@@ -11,9 +11,25 @@ use wasm_bindgen_futures::JsFuture;
 
 #[wasm_bindgen]
 extern "C" {
+    /// A regular expression tested against JavaScript strings, which stay on the host side.
+    #[wasm_bindgen(js_name = RegExp)]
+    pub type Pattern;
+
+    /// `new RegExp(source)`.
+    #[wasm_bindgen(constructor, js_class = "RegExp")]
+    pub fn new(source: &str) -> Pattern;
+
+    /// `pattern.test(text)`.
+    #[wasm_bindgen(method, js_class = "RegExp")]
+    pub fn test(this: &Pattern, text: &js_sys::JsString) -> bool;
+
     /// `console.log(line)`: one protocol line, newline added by the host.
     #[wasm_bindgen(js_namespace = console, js_name = log, catch)]
     pub fn console_log(line: &str) -> Result<(), JsValue>;
+
+    /// `console.log(line)` for a line that is already a JavaScript string.
+    #[wasm_bindgen(js_namespace = console, js_name = log, catch)]
+    pub fn console_log_text(line: &js_sys::JsString) -> Result<(), JsValue>;
 
     /// `Object.entries(value)`; getters and Proxy traps may throw.
     #[wasm_bindgen(js_namespace = Object, js_name = entries, catch)]
@@ -49,6 +65,10 @@ extern "C" {
     /// Builds an instance of one of the exported error classes.
     #[wasm_bindgen(js_name = makeError)]
     pub fn make_error(class_name: &str, message: &str, fields: &JsValue) -> JsValue;
+
+    /// `value instanceof constructor`; a hostile Proxy can make it throw.
+    #[wasm_bindgen(js_name = instanceOf, catch)]
+    pub fn instance_of(value: &JsValue, constructor: &JsValue) -> Result<bool, JsValue>;
 
     /// `String(value)`, or the object tag when the conversion throws.
     #[wasm_bindgen(js_name = stringOf)]

@@ -6,11 +6,12 @@
 
 use std::cell::OnceCell;
 
-use js_sys::{Array, Function, Object, Promise, Reflect, JSON};
+use js_sys::{Array, Function, JsString, Object, Promise, Reflect, JSON};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::{future_to_promise, JsFuture};
 
+use crate::encode;
 use crate::errors::{describe, type_error};
 use crate::host;
 use crate::logger;
@@ -21,6 +22,9 @@ use crate::protocol::{self, MetricKind};
 pub struct Kestra;
 
 thread_local! {
+    /// The characters Java ends a line at but JSON leaves raw (see [`protocol`]).
+    static JAVA_ONLY_TERMINATOR: host::Pattern = host::Pattern::new("[\\u0085\\u2028\\u2029]");
+
     /// The logger is built once: its methods close over a Rust callback that lives forever.
     static LOGGER: OnceCell<JsValue> = const { OnceCell::new() };
 }
@@ -141,59 +145,49 @@ impl Kestra {
 /// `::{json}::` for `map`, with errors that name the calling method.
 fn format_frame(map: &JsValue, context: &str) -> Result<String, JsValue> {
     let json = object_json(map, context, "message")?;
-    Ok(protocol::frame(&json))
+    Ok(protocol::frame(&String::from(json)))
 }
 
 /// The JSON text of `value`, which must be an object and write itself as one: a `toJSON`
 /// or a boxed primitive could otherwise make a line Kestra drops.
-fn object_json(value: &JsValue, context: &str, what: &str) -> Result<String, JsValue> {
+fn object_json(value: &JsValue, context: &str, what: &str) -> Result<JsString, JsValue> {
     require_plain_object(value, context, what)?;
-    let json = stringify(value, context)?;
-    if !json.starts_with('{') {
+    let json = encode::json_text(value, context, what)?;
+    if json.char_code_at(0) != f64::from(b'{') {
+        let shown = String::from(json.slice(0, 40));
         return Err(type_error(&format!(
-            "{context}: {what} must be written as a JSON object, but JSON.stringify gives {}",
-            preview(&json)
+            "{context}: {what} must be written as a JSON object, but JSON.stringify gives {shown}"
         )));
     }
     Ok(json)
 }
 
-/// The first characters of a text, for an error message.
-fn preview(text: &str) -> String {
-    const LIMIT: usize = 40;
-    let mut shown: String = text.chars().take(LIMIT).collect();
-    if text.chars().nth(LIMIT).is_some() {
-        shown.push('…');
-    }
-    shown
-}
-
 /// Prints `{"<key>": <value>}` where `value` must be written as a JSON object.
 fn send_object_under(key: &str, value: &JsValue) -> Result<(), JsValue> {
     let json = object_json(value, &format!("Kestra.{key}"), key)?;
-    let mut message = String::with_capacity(json.len() + key.len() + 4);
-    message.push_str("{\"");
-    message.push_str(key);
-    message.push_str("\":");
-    message.push_str(&json);
-    message.push('}');
-    host::console_log(&protocol::frame(&message))
+    let opening = JsString::from(format!("{{\"{key}\":"));
+    emit_json_object(&opening.concat(&json).concat(&JsValue::from_str("}")))
 }
 
-/// `JSON.stringify(value)` as a Rust string, or a `TypeError` naming `context`.
-pub(crate) fn stringify(value: &JsValue, context: &str) -> Result<String, JsValue> {
-    let json = JSON::stringify(value)
-        .map_err(|error| type_error(&format!("{context}: {}", describe(&error))))?;
-    json.as_string()
-        .ok_or_else(|| type_error(&format!("{context}: the value cannot be written as JSON")))
-}
-
-/// Prints `{ key: value }` as one line.
+/// Prints `{ key: value }` as one line; `value` is built by this module, so it is plain JSON.
 fn send_keyed(key: &str, value: &JsValue) -> Result<(), JsValue> {
     let message = Object::new();
     Reflect::set(&message, &JsValue::from_str(key), value)?;
-    let json = stringify(&message, &format!("Kestra.{key}"))?;
-    host::console_log(&protocol::frame(&json))
+    let json = JSON::stringify(&message)
+        .map_err(|error| type_error(&format!("Kestra.{key}: {}", describe(&error))))?;
+    emit_json_object(&json)
+}
+
+/// Prints `::<json>::`. The text stays a JavaScript string unless it holds a character that
+/// must be escaped for Java's line reader, which is rare.
+fn emit_json_object(json: &JsString) -> Result<(), JsValue> {
+    if JAVA_ONLY_TERMINATOR.with(|pattern| pattern.test(json)) {
+        return host::console_log(&protocol::frame(&String::from(json.clone())));
+    }
+    let line = JsString::from("::")
+        .concat(json)
+        .concat(&JsValue::from_str("::"));
+    host::console_log_text(&line)
 }
 
 /// Prints `{ logs: [{ level, message }] }` as one line.

@@ -5,17 +5,21 @@
 //!   by printing protocol lines on stdout;
 //! - [`Flow`] triggers flow executions over Kestra's REST API and waits for their end.
 //!
-//! The modules `auth`, `protocol`, `retry`, `routes` and `state` hold the logic that needs no
-//! JavaScript and are tested natively; the rest is the thin layer over the host.
+//! The modules `auth`, `placeholders`, `protocol`, `retry`, `routes`, `state` and
+//! `value_path` hold the logic that needs no JavaScript and are tested natively; the rest
+//! is the thin layer over the host.
 
 #![deny(missing_docs)]
 
 pub mod auth;
+pub mod placeholders;
 pub mod protocol;
 pub mod retry;
 pub mod routes;
 pub mod state;
+pub mod value_path;
 
+mod encode;
 mod errors;
 mod flow;
 mod host;

@@ -109,7 +109,7 @@ describe('frames', () => {
         { toJSON: () => [1] },
         { toJSON: () => 5 },
       ]) {
-        assert.throws(() => Kestra._send(bad), /must be written as a JSON object/);
+        assert.throws(() => Kestra._send(bad), TypeError);
         assert.throws(() => Kestra.format(bad), TypeError);
         assert.throws(() => Kestra.outputs(bad), TypeError);
         assert.throws(() => Kestra.assets(bad), TypeError);
@@ -138,14 +138,78 @@ describe('frames', () => {
     for (const line of lines) assert.match(line, KESTRA_PATTERN);
   });
 
-  test('values JSON cannot carry raise a TypeError and print nothing', () => {
-    const circular = {};
-    circular.self = circular;
-    const lines = linesOf(() => {
-      assert.throws(() => Kestra.outputs({ circular }), TypeError);
-      assert.throws(() => Kestra.outputs({ big: 10n }), TypeError);
+  test('values JSON.stringify would change silently are mapped or refused', () => {
+    const mapped = frameOf(() => Kestra.outputs({
+      big: 12345678901234567890123n,
+      negative: -5n,
+      map: new Map([['a', 1], ['b', new Map([['c', true]])]]),
+      set: new Set(['x', 'y']),
+      bytes: new Uint8Array([1, 2, 255]),
+      floats: new Float64Array([0.5, -1]),
+      wide: new BigInt64Array([-(2n ** 63n)]),
+      when: new Date(Date.UTC(2026, 0, 5)),
+      custom: { toJSON: () => ({ kept: 'yes' }) },
+      skipped: undefined,
+      fn: () => 1,
+      holes: [undefined, () => 1, Symbol('s')],
+      nothing: null,
+      empty: {},
+    }));
+    assert.ok(mapped.line.includes('"big":12345678901234567890123,'), mapped.line);
+    assert.ok(mapped.line.includes('"wide":[-9223372036854775808]'), mapped.line);
+    assert.deepEqual(mapped.message.outputs, {
+      big: 12345678901234567890123,
+      negative: -5,
+      map: { a: 1, b: { c: true } },
+      set: ['x', 'y'],
+      bytes: [1, 2, 255],
+      floats: [0.5, -1],
+      wide: [-9223372036854775808],
+      when: '2026-01-05T00:00:00.000Z',
+      custom: { kept: 'yes' },
+      holes: [null, null, null],
+      nothing: null,
+      empty: {},
     });
-    assert.deepEqual(lines, []);
+  });
+
+  test('what JSON cannot carry is refused with the path of the bad value', () => {
+    const circular = { rows: [] };
+    circular.rows.push({ parent: circular });
+    const cases = [
+      [
+        { rows: [1, 2, 3, { when: new Date(Number.NaN) }] },
+        /outputs\.rows\[3\]\.when is an invalid Date/,
+      ],
+      [{ ratio: Number.NaN }, /outputs\.ratio is NaN, which JSON cannot carry/],
+      [{ list: [Infinity] }, /outputs\.list\[0\] is Infinity/],
+      [{ 'a key': -Infinity }, /outputs\["a key"\] is -Infinity/],
+      [{ floats: new Float32Array([1, Number.NaN]) }, /outputs\.floats\[1\] is NaN/],
+      [circular, /outputs\.rows\[0\]\.parent refers back to outputs: a circular structure/],
+      [{ map: new Map([[1, 'one']]) }, /outputs\.map is a Map with a key that is not a string/],
+      [{ buffer: new ArrayBuffer(4) }, /outputs\.buffer is an ArrayBuffer, which has no JSON form/],
+      [{ pattern: /x/ }, /outputs\.pattern is a RegExp/],
+      [{ failure: new Error('x') }, /outputs\.failure is an Error/],
+      [{ pending: Promise.resolve(1) }, /outputs\.pending is a Promise/],
+      [{ nested: { boxed: new Number(Number.NaN) } }, /outputs\.nested\.boxed is NaN/],
+      [{ bad: { toJSON() { throw new Error('nope'); } } }, /outputs\.bad: toJSON threw: nope/],
+    ];
+    for (const [value, expected] of cases) {
+      const lines = linesOf(() => {
+        assert.throws(() => Kestra.outputs(value), (error) => {
+          assert.ok(error instanceof TypeError, String(error));
+          assert.match(error.message, expected);
+          assert.match(error.message, /^Kestra\.outputs: /);
+          return true;
+        });
+      });
+      assert.deepEqual(lines, [], String(expected));
+    }
+  });
+
+  test('a legitimate null or empty object is sent as it is', () => {
+    const { message } = frameOf(() => Kestra.outputs({ a: null, b: {}, c: 'null {} {"0":' }));
+    assert.deepEqual(message.outputs, { a: null, b: {}, c: 'null {} {"0":' });
   });
 });
 

@@ -79,3 +79,8 @@ export function stringOf(value) {
     return Object.prototype.toString.call(value);
   }
 }
+
+/** `value instanceof constructor`; throws only for hostile proxies. */
+export function instanceOf(value, constructor) {
+  return value instanceof constructor;
+}

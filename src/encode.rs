@@ -1,0 +1,308 @@
+//! The JSON text of values a script sends, with nothing lost silently.
+//!
+//! The fast path is the host's `JSON.stringify`, whose text never enters WebAssembly memory.
+//! `JSON.stringify` changes some values without a word: `NaN` becomes `null`, a `Map` `{}`,
+//! a typed array an object of indexes. Each of those leaves a trace in the text (`null`,
+//! `{}`, `{"0":`), so only a text with such a trace, or a call that threw, is checked value
+//! by value. That check maps what has a faithful JSON form and refuses the rest with a
+//! `TypeError` naming the path of the bad value:
+//!
+//! | Value | Sent as |
+//! | --- | --- |
+//! | `undefined`, function, symbol | left out of objects, `null` in arrays (as `JSON.stringify`) |
+//! | object with `toJSON` (`Date` included) | what `toJSON` returns |
+//! | `BigInt` | the exact integer literal |
+//! | `Map` with string keys | an object |
+//! | `Set` | an array |
+//! | typed array | an array of numbers |
+//! | `NaN`, `Infinity`, invalid `Date`, circular reference | refused |
+//! | `ArrayBuffer`, `DataView`, `RegExp`, `Error`, `Promise`, weak collections, `Blob` | refused |
+
+use js_sys::{Array, ArrayBuffer, Function, JsString, Object, Reflect, JSON};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+
+use crate::errors::{describe, type_error};
+use crate::host;
+use crate::placeholders::{bigint_mark, restore_bigints};
+use crate::value_path::{self, Segment};
+
+thread_local! {
+    /// Traces in JSON text of a value `JSON.stringify` may have changed silently.
+    static SILENT_CHANGE: host::Pattern = host::Pattern::new(r#"null|\{\}|\{"0":"#);
+}
+
+/// Types without a faithful JSON form, by constructor name, for the error message.
+const REFUSED_CLASSES: [&str; 10] = [
+    "ArrayBuffer",
+    "SharedArrayBuffer",
+    "DataView",
+    "RegExp",
+    "Error",
+    "Promise",
+    "WeakMap",
+    "WeakSet",
+    "WeakRef",
+    "Blob",
+];
+
+/// The JSON text of `value`, named `root` in errors raised for `context`.
+pub fn json_text(value: &JsValue, context: &str, root: &str) -> Result<JsString, JsValue> {
+    if let Ok(text) = JSON::stringify(value) {
+        let written = JsValue::from(text.clone()).is_string();
+        if written && !SILENT_CHANGE.with(|pattern| pattern.test(&text)) {
+            return Ok(text);
+        }
+    }
+    checked_json_text(value, context, root)
+}
+
+/// The slow path: checks every value, then writes the JSON with conversions.
+fn checked_json_text(value: &JsValue, context: &str, root: &str) -> Result<JsString, JsValue> {
+    let conversions =
+        check(value, root).map_err(|problem| type_error(&format!("{context}: {problem}")))?;
+
+    if !conversions {
+        return JSON::stringify(value)
+            .map_err(|error| type_error(&format!("{context}: {}", describe(&error))));
+    }
+
+    let nonce = format!("{:016x}", (js_sys::Math::random() * 2f64.powi(53)) as u64);
+    let replacer_nonce = nonce.clone();
+    let replacer = Closure::<dyn FnMut(JsValue, JsValue) -> JsValue>::new(
+        move |_key: JsValue, value: JsValue| convert(value, &replacer_nonce),
+    );
+    let replacer_function: &Function = replacer.as_ref().unchecked_ref();
+    let text = JSON::stringify_with_replacer(value, replacer_function)
+        .map_err(|error| type_error(&format!("{context}: {}", describe(&error))))?;
+    let text = String::from(text);
+    Ok(JsString::from(restore_bigints(&text, &nonce)))
+}
+
+/// Replaces a value that has a faithful JSON form other than its own by that form.
+fn convert(value: JsValue, nonce: &str) -> JsValue {
+    if value.is_bigint() {
+        return JsValue::from_str(&bigint_mark(nonce, &host::string_of(&value)));
+    }
+    if value.is_instance_of::<js_sys::Map>() {
+        return Object::from_entries(&value)
+            .map(JsValue::from)
+            .unwrap_or(value);
+    }
+    if value.is_instance_of::<js_sys::Set>() || is_typed_array(&value) {
+        return Array::from(&value).into();
+    }
+    value
+}
+
+/// One value to check, with the path that leads to it.
+struct Visit {
+    value: JsValue,
+    key: JsValue,
+    path: Vec<Segment>,
+}
+
+/// Checks every value below `value`; `Ok(true)` when some need converting, an error text
+/// naming the path of the first value that cannot be sent otherwise.
+fn check(value: &JsValue, root: &str) -> Result<bool, String> {
+    let mut conversions = false;
+    // Objects on the path to the value being checked, to find circular references.
+    let mut ancestors: Vec<(JsValue, Vec<Segment>)> = Vec::new();
+    // `None` marks the end of an object's children: it leaves the ancestors then.
+    let mut pending: Vec<Option<Visit>> = vec![Some(Visit {
+        value: value.clone(),
+        key: JsValue::from_str(""),
+        path: Vec::new(),
+    })];
+
+    while let Some(next) = pending.pop() {
+        let Some(Visit { value, key, path }) = next else {
+            ancestors.pop();
+            continue;
+        };
+        let name = || value_path::render(root, &path);
+
+        if let Some(date) = value.dyn_ref::<js_sys::Date>() {
+            if date.get_time().is_nan() {
+                return Err(format!("{} is an invalid Date", name()));
+            }
+        }
+        let value = apply_to_json(&value, &key)
+            .map_err(|error| format!("{}: toJSON threw: {}", name(), describe(&error)))?;
+
+        match value.js_typeof().as_string().as_deref() {
+            Some("number") => check_number(value.as_f64(), &name)?,
+            Some("bigint") => conversions = true,
+            Some("undefined" | "function" | "symbol") if path.is_empty() => {
+                return Err(format!("{} has no JSON form", name()));
+            }
+            Some("object") if !value.is_null() => {
+                if let Some(unboxed) = unbox_number(&value) {
+                    check_number(Some(unboxed), &name)?;
+                    continue;
+                }
+                if let Some((_, earlier)) = ancestors.iter().find(|(object, _)| *object == value) {
+                    return Err(format!(
+                        "{} refers back to {}: a circular structure has no JSON form",
+                        name(),
+                        value_path::render(root, earlier)
+                    ));
+                }
+                if let Some(class) = refused_class(&value) {
+                    let article = if class.starts_with(['A', 'E']) {
+                        "an"
+                    } else {
+                        "a"
+                    };
+                    return Err(format!(
+                        "{} is {article} {class}, which has no JSON form",
+                        name()
+                    ));
+                }
+
+                let children = children(&value, &name)?;
+                conversions |= children.converted;
+                ancestors.push((value.clone(), path.clone()));
+                pending.push(None);
+                for (segment, child_key, child) in children.entries.into_iter().rev() {
+                    let mut child_path = path.clone();
+                    child_path.push(segment);
+                    pending.push(Some(Visit {
+                        value: child,
+                        key: child_key,
+                        path: child_path,
+                    }));
+                }
+            }
+            _ => {}
+        }
+    }
+    Ok(conversions)
+}
+
+/// The values inside a container, and whether the container itself needs converting.
+struct Children {
+    entries: Vec<(Segment, JsValue, JsValue)>,
+    converted: bool,
+}
+
+fn children(value: &JsValue, name: &dyn Fn() -> String) -> Result<Children, String> {
+    let unreadable = |error: JsValue| format!("{} could not be read: {}", name(), describe(&error));
+
+    if value.is_instance_of::<js_sys::Map>() {
+        let pairs = Array::from(value);
+        let mut entries = Vec::new();
+        for pair in pairs.iter() {
+            let pair: Array = pair.unchecked_into();
+            let key = pair.get(0);
+            let Some(text) = key.as_string() else {
+                return Err(format!(
+                    "{} is a Map with a key that is not a string ({}), which has no JSON form",
+                    name(),
+                    host::string_of(&key)
+                ));
+            };
+            entries.push((Segment::Key(text), key, pair.get(1)));
+        }
+        return Ok(Children {
+            entries,
+            converted: true,
+        });
+    }
+
+    let indexed = value.is_instance_of::<js_sys::Set>() || is_typed_array(value);
+    if indexed || host::is_array(value) {
+        let items = if indexed {
+            Array::from(value)
+        } else {
+            value.clone().unchecked_into()
+        };
+        let entries = items
+            .iter()
+            .enumerate()
+            .map(|(index, item)| {
+                let index = u32::try_from(index).unwrap_or(u32::MAX);
+                (
+                    Segment::Index(index),
+                    JsValue::from_str(&index.to_string()),
+                    item,
+                )
+            })
+            .collect();
+        return Ok(Children {
+            entries,
+            converted: indexed,
+        });
+    }
+
+    let pairs = host::object_entries(value).map_err(unreadable)?;
+    let entries = pairs
+        .iter()
+        .map(|pair| {
+            let pair: Array = pair.unchecked_into();
+            let key = pair.get(0);
+            (
+                Segment::Key(key.as_string().unwrap_or_default()),
+                key,
+                pair.get(1),
+            )
+        })
+        .collect();
+    Ok(Children {
+        entries,
+        converted: false,
+    })
+}
+
+/// What `JSON.stringify` writes for an object with a `toJSON` method: its result.
+fn apply_to_json(value: &JsValue, key: &JsValue) -> Result<JsValue, JsValue> {
+    if !value.is_object() {
+        return Ok(value.clone());
+    }
+    let to_json = Reflect::get(value, &JsValue::from_str("toJSON"))?;
+    match to_json.dyn_ref::<Function>() {
+        Some(function) => function.call1(value, key),
+        None => Ok(value.clone()),
+    }
+}
+
+fn check_number(number: Option<f64>, name: &dyn Fn() -> String) -> Result<(), String> {
+    match number {
+        Some(number) if !number.is_finite() => Err(format!(
+            "{} is {}, which JSON cannot carry",
+            name(),
+            if number.is_nan() {
+                "NaN"
+            } else if number > 0.0 {
+                "Infinity"
+            } else {
+                "-Infinity"
+            }
+        )),
+        _ => Ok(()),
+    }
+}
+
+/// The number inside a `Number` object, which `JSON.stringify` writes as that number.
+fn unbox_number(value: &JsValue) -> Option<f64> {
+    let constructor = Reflect::get(&js_sys::global(), &JsValue::from_str("Number")).ok()?;
+    if !host::instance_of(value, &constructor).unwrap_or(false) {
+        return None;
+    }
+    Some(value.unchecked_ref::<js_sys::Number>().value_of())
+}
+
+fn is_typed_array(value: &JsValue) -> bool {
+    ArrayBuffer::is_view(value) && !value.is_instance_of::<js_sys::DataView>()
+}
+
+/// The constructor name of an object with no faithful JSON form, if it is one.
+fn refused_class(value: &JsValue) -> Option<&'static str> {
+    let global = js_sys::global();
+    REFUSED_CLASSES.into_iter().find(|class| {
+        Reflect::get(&global, &JsValue::from_str(class))
+            .ok()
+            .filter(JsValue::is_function)
+            .is_some_and(|constructor| host::instance_of(value, &constructor).unwrap_or(false))
+    })
+}
