@@ -27,6 +27,10 @@ extern "C" {
     #[wasm_bindgen(js_namespace = console, js_name = log, catch)]
     pub fn console_log(line: &str) -> Result<(), JsValue>;
 
+    /// `String(value)` as a JavaScript string (for primitives; symbols included).
+    #[wasm_bindgen(js_name = String)]
+    pub fn js_string(value: &JsValue) -> js_sys::JsString;
+
     /// `console.log(line)` for a line that is already a JavaScript string.
     #[wasm_bindgen(js_namespace = console, js_name = log, catch)]
     pub fn console_log_text(line: &js_sys::JsString) -> Result<(), JsValue>;
@@ -56,11 +60,10 @@ extern "C" {
     #[wasm_bindgen(js_name = readEnv)]
     fn read_env_raw(name: &str) -> JsValue;
 
-    /// Builds a logger object whose five methods call `emit(level, argsArray)`.
+    /// Builds a logger object whose five methods call `emit(level, message)`, the message
+    /// being the call's arguments joined as `console.log` joins them.
     #[wasm_bindgen(js_name = makeLogger)]
-    pub fn make_logger(
-        emit: &Closure<dyn Fn(String, js_sys::Array) -> Result<(), JsValue>>,
-    ) -> JsValue;
+    pub fn make_logger(emit: &Closure<dyn Fn(String, JsValue) -> Result<(), JsValue>>) -> JsValue;
 
     /// Builds an instance of one of the exported error classes.
     #[wasm_bindgen(js_name = makeError)]

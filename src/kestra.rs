@@ -129,8 +129,8 @@ impl Kestra {
     pub fn logger() -> JsValue {
         LOGGER.with(|cell| {
             cell.get_or_init(|| {
-                let emit = Closure::<dyn Fn(String, Array) -> Result<(), JsValue>>::new(
-                    |level: String, arguments: Array| logger::emit(&level, &arguments),
+                let emit = Closure::<dyn Fn(String, JsValue) -> Result<(), JsValue>>::new(
+                    |level: String, message: JsValue| logger::emit(&level, &message),
                 );
                 let logger = host::make_logger(&emit);
                 // The logger is cached for the life of the module, so its callback must be too.
@@ -169,18 +169,9 @@ fn send_object_under(key: &str, value: &JsValue) -> Result<(), JsValue> {
     emit_json_object(&opening.concat(&json).concat(&JsValue::from_str("}")))
 }
 
-/// Prints `{ key: value }` as one line; `value` is built by this module, so it is plain JSON.
-fn send_keyed(key: &str, value: &JsValue) -> Result<(), JsValue> {
-    let message = Object::new();
-    Reflect::set(&message, &JsValue::from_str(key), value)?;
-    let json = JSON::stringify(&message)
-        .map_err(|error| type_error(&format!("Kestra.{key}: {}", describe(&error))))?;
-    emit_json_object(&json)
-}
-
 /// Prints `::<json>::`. The text stays a JavaScript string unless it holds a character that
 /// must be escaped for Java's line reader, which is rare.
-fn emit_json_object(json: &JsString) -> Result<(), JsValue> {
+pub(crate) fn emit_json_object(json: &JsString) -> Result<(), JsValue> {
     if JAVA_ONLY_TERMINATOR.with(|pattern| pattern.test(json)) {
         return host::console_log(&protocol::frame(&String::from(json.clone())));
     }
@@ -188,14 +179,6 @@ fn emit_json_object(json: &JsString) -> Result<(), JsValue> {
         .concat(json)
         .concat(&JsValue::from_str("::"));
     host::console_log_text(&line)
-}
-
-/// Prints `{ logs: [{ level, message }] }` as one line.
-pub(crate) fn send_log(level: &str, message: &str) -> Result<(), JsValue> {
-    let entry = Object::new();
-    Reflect::set(&entry, &"level".into(), &level.into())?;
-    Reflect::set(&entry, &"message".into(), &message.into())?;
-    send_keyed("logs", &Array::of1(&entry))
 }
 
 fn send_metric(
@@ -218,22 +201,39 @@ fn send_metric(
     emit_metric(kind, &name, value, &tags)
 }
 
-fn emit_metric(kind: MetricKind, name: &str, value: f64, tags: &Object) -> Result<(), JsValue> {
-    let entry = Object::new();
-    Reflect::set(&entry, &"name".into(), &name.into())?;
-    Reflect::set(&entry, &"type".into(), &kind.as_str().into())?;
-    Reflect::set(&entry, &"value".into(), &value.into())?;
-    Reflect::set(&entry, &"tags".into(), tags)?;
-    send_keyed("metrics", &Array::of1(&entry))
+/// Prints one metric. Name and tags stay JavaScript strings, so nothing in them changes.
+fn emit_metric(
+    kind: MetricKind,
+    name: &JsString,
+    value: f64,
+    tags: &Object,
+) -> Result<(), JsValue> {
+    let json = |value: &JsValue| -> Result<JsValue, JsValue> {
+        JSON::stringify(value)
+            .map(JsValue::from)
+            .map_err(|error| type_error(&format!("Kestra: {}", describe(&error))))
+    };
+    let opening = JsString::from("{\"metrics\":[{\"name\":");
+    let kind_and_value = format!(",\"type\":\"{}\",\"value\":", kind.as_str());
+    let line = opening
+        .concat(&json(name)?)
+        .concat(&JsValue::from_str(&kind_and_value))
+        .concat(&json(&JsValue::from_f64(value))?)
+        .concat(&JsValue::from_str(",\"tags\":"))
+        .concat(&json(tags)?)
+        .concat(&JsValue::from_str("}]}"));
+    emit_json_object(&line)
 }
 
-fn metric_name(context: &str, name: &JsValue) -> Result<String, JsValue> {
+fn metric_name(context: &str, name: &JsValue) -> Result<JsString, JsValue> {
     let name = name
-        .as_string()
+        .dyn_ref::<JsString>()
         .ok_or_else(|| type_error(&format!("{context}: metric name must be a string")))?;
-    protocol::check_metric_name(&name)
-        .map_err(|error| type_error(&format!("{context}: {error}")))?;
-    Ok(name)
+    if name.length() == 0 {
+        let error = protocol::MetricError::EmptyName;
+        return Err(type_error(&format!("{context}: {error}")));
+    }
+    Ok(name.clone())
 }
 
 /// Tags as an object of strings: strings, numbers and booleans are accepted.
@@ -265,7 +265,7 @@ fn tag_object(context: &str, tags: &JsValue) -> Result<Object, JsValue> {
                 "{context}: tag '{key}' must be a string, a number or a boolean"
             )));
         }
-        Reflect::set(&normalized, &key, &host::string_of(&value).into())?;
+        Reflect::set(&normalized, &key, &host::js_string(&value))?;
     }
     Ok(normalized)
 }

@@ -1,49 +1,27 @@
-//! `Kestra.logger()` messages: arguments joined as `console.log` joins them.
+//! `Kestra.logger()` entries: the host joins the arguments of a call as `console.log` does
+//! (see `src/js/host.js`); this side checks the level and writes the protocol line.
 
-use js_sys::{Array, JSON};
-use wasm_bindgen::{JsCast, JsValue};
+use js_sys::{JsString, JSON};
+use wasm_bindgen::JsValue;
 
-use crate::errors::{text_property, type_error};
-use crate::host;
-use crate::kestra::send_log;
+use crate::errors::{describe, type_error};
+use crate::kestra::emit_json_object;
 use crate::protocol::LogLevel;
 
-/// Sends one log entry at `level` built from the arguments of one logger call.
-pub fn emit(level: &str, arguments: &Array) -> Result<(), JsValue> {
+/// Sends `message` as one log entry at `level`.
+pub fn emit(level: &str, message: &JsValue) -> Result<(), JsValue> {
     let level = LogLevel::parse(level)
         .ok_or_else(|| type_error(&format!("unknown log level '{level}'")))?;
 
-    let parts: Vec<String> = arguments.iter().map(|argument| render(&argument)).collect();
-    send_log(level.as_str(), &parts.join(" "))
-}
-
-/// One argument as text: strings as they are, errors with their stack, objects as JSON.
-fn render(argument: &JsValue) -> String {
-    if let Some(text) = argument.as_string() {
-        return text;
-    }
-
-    if argument.is_instance_of::<js_sys::Error>() {
-        let name = text_property(argument, "name").unwrap_or_else(|| "Error".to_owned());
-        let message = text_property(argument, "message").unwrap_or_default();
-        let stack = text_property(argument, "stack");
-        let headline = format!("{name}: {message}");
-        return match stack {
-            // V8 stacks start with the headline; others (Firefox, Safari) hold frames only.
-            Some(stack) if stack.contains(&message) => stack,
-            Some(stack) => format!("{headline}\n{stack}"),
-            None => headline,
-        };
-    }
-
-    if argument.is_object() && !argument.is_function() {
-        if let Ok(json) = JSON::stringify(argument) {
-            if let Some(json) = json.as_string() {
-                return json;
-            }
-        }
-    }
-
-    // undefined, null, numbers, booleans, bigints, symbols, functions, circular objects.
-    host::string_of(argument)
+    // The message stays a JavaScript string: JSON.stringify keeps even lone surrogates.
+    let message = JSON::stringify(message)
+        .map_err(|error| type_error(&format!("Kestra.logger: {}", describe(&error))))?;
+    let opening = format!(
+        "{{\"logs\":[{{\"level\":\"{}\",\"message\":",
+        level.as_str()
+    );
+    let entry = JsString::from(opening)
+        .concat(&message)
+        .concat(&JsValue::from_str("}]}"));
+    emit_json_object(&entry)
 }

@@ -3,6 +3,7 @@
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import { format } from 'node:util';
 import { Kestra } from 'kestra-wasm';
 
 /**
@@ -326,10 +327,12 @@ describe('logger', () => {
 
   test('arguments are joined like console.log, multi-line messages stay one line', () => {
     const failure = new Error('broken');
-    const { message } = frameOf(() => Kestra.logger().warn('rows:', 3, { a: [1] }, null, failure));
+    const args = ['rows: %d of %s', 3, 'many', { a: [1] }, null, new Map([['k', 1n]]), failure];
+    const { message } = frameOf(() => Kestra.logger().warn(...args));
     const text = message.logs[0].message;
-    assert.ok(text.startsWith('rows: 3 {"a":[1]} null Error: broken\n'), text);
-    assert.ok(text.includes(' at '), 'the stack is kept');
+    assert.equal(text, format(...args));
+    assert.ok(text.startsWith('rows: 3 of many { a: [ 1 ] } null Map(1) { \'k\' => 1n } Error'));
+    assert.ok(text.includes('\n    at '), 'the stack is kept');
   });
 });
 

@@ -61,7 +61,7 @@ export function readEnv(name) {
 
 /** A logger whose methods take any number of arguments, like `console.log`. */
 export function makeLogger(emit) {
-  const at = (level) => (...args) => emit(level, args);
+  const at = (level) => (...args) => emit(level, formatMessage(args));
   return Object.freeze({
     trace: at('TRACE'),
     debug: at('DEBUG'),
@@ -69,6 +69,59 @@ export function makeLogger(emit) {
     warn: at('WARN'),
     error: at('ERROR'),
   });
+}
+
+// Node and Bun format console.log arguments with util.format; so does the logger there.
+const nodeUtil = globalThis.process?.getBuiltinModule?.('node:util');
+
+/** The arguments of one logger call as one message, joined as `console.log` joins them. */
+function formatMessage(args) {
+  if (nodeUtil?.format) {
+    try {
+      return nodeUtil.format(...args);
+    } catch {
+      // A hostile value (a Symbol name on an Error, a throwing getter): render it plainly.
+    }
+  }
+  const inspect = globalThis.Deno?.inspect;
+  return args.map((arg) => (typeof arg === 'string' ? arg : safeRender(arg, inspect))).join(' ');
+}
+
+/** `render`, or the object tag when even reading the value throws. */
+function safeRender(value, inspect) {
+  try {
+    return render(value, inspect);
+  } catch {
+    return Object.prototype.toString.call(value);
+  }
+}
+
+/** One argument as text where util.format is missing (Deno, browsers, workers). */
+function render(value, inspect) {
+  if (inspect) {
+    try {
+      return inspect(value);
+    } catch {
+      return stringOf(value);
+    }
+  }
+  if (value instanceof Error) {
+    const message = stringOf(value.message);
+    const stack = typeof value.stack === 'string' ? value.stack : '';
+    // V8 stacks start with "Name: message"; Firefox and Safari stacks hold frames only.
+    if (stack.includes(message)) return stack;
+    return [`${stringOf(value.name)}: ${message}`, stack].filter(Boolean).join('\n');
+  }
+  if (typeof value === 'object' && value !== null) {
+    try {
+      const bigintsAsText = (key, item) => (typeof item === 'bigint' ? `${item}n` : item);
+      const json = JSON.stringify(value, bigintsAsText);
+      if (json !== undefined) return json;
+    } catch {
+      // Circular or hostile: fall back to String().
+    }
+  }
+  return stringOf(value);
 }
 
 /** `String(value)`, or the object tag when the conversion throws (a hostile `toString`). */

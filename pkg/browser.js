@@ -1,0 +1,13 @@
+// Entry point for browsers and web workers: the same API as index.js, with the module
+// compiled asynchronously, since browsers may refuse large synchronous compiles on the
+// main thread.
+
+import init, { Kestra, Flow, errorClasses } from './dist/kestra_wasm.js';
+import { wasmBytes } from './dist/kestra_wasm_bytes.js';
+
+await init({ module_or_path: wasmBytes() });
+
+const errors = errorClasses();
+
+export { Kestra, Flow };
+export const { KestraError, HttpError, AuthenticationError, FailedExponentialBackoff } = errors;
