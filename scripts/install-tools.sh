@@ -26,3 +26,12 @@ lock_state=node_modules/.package-lock.json
 if [ ! -x node_modules/.bin/wasm-opt ] || [ package-lock.json -nt "$lock_state" ]; then
   npm ci --no-audit --no-fund
 fi
+
+# The conformance test reads the package's lines in the JVM, with java.util.regex and Jackson
+# databind as Kestra does; it compiles its reader against Debian's Jackson jars (the JDK is
+# part of the machine). The Debian package brings jackson-core and jackson-annotations too.
+if [ ! -f /usr/share/java/jackson-databind.jar ]; then
+  echo "install-tools: installing libjackson2-databind-java"
+  apt-get update
+  DEBIAN_FRONTEND=noninteractive apt-get install -y libjackson2-databind-java
+fi
