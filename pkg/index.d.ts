@@ -55,6 +55,11 @@ export declare class Kestra {
   static assets(map: KestraAssets): void;
   /** The logger, one protocol line per call. */
   static logger(): KestraLogger;
+  /**
+   * The task's execution context (inputs, outputs of earlier tasks, labels, flow, execution,
+   * task run...), read once; throws a `KestraError` outside a task with `executionContext`.
+   */
+  static context(): Record<string, unknown>;
 }
 
 /** Options of `new Flow(options)`. */

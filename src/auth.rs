@@ -1,5 +1,7 @@
 //! The `Authorization` header of a request.
 
+use crate::base64;
+
 /// Credentials for Kestra's API; a token wins over a user and password.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Credentials {
@@ -23,7 +25,7 @@ impl Credentials {
 
         let user = self.user.as_deref()?;
         let password = self.password.as_deref().unwrap_or("");
-        let encoded = base64_encode(format!("{user}:{password}").as_bytes());
+        let encoded = base64::encode(format!("{user}:{password}").as_bytes());
         Some(format!("Basic {encoded}"))
     }
 }
@@ -67,47 +69,9 @@ pub fn check_token(token: &str) -> Result<(), CredentialError> {
     Ok(())
 }
 
-/// Standard base64 with padding (RFC 4648 §4).
-pub fn base64_encode(bytes: &[u8]) -> String {
-    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-
-    let mut encoded = String::with_capacity(bytes.len().div_ceil(3) * 4);
-    for chunk in bytes.chunks(3) {
-        let first = chunk.first().copied().unwrap_or(0);
-        let second = chunk.get(1).copied();
-        let third = chunk.get(2).copied();
-        let group = u32::from(first) << 16
-            | u32::from(second.unwrap_or(0)) << 8
-            | u32::from(third.unwrap_or(0));
-
-        let sextet = |shift: u32| char::from(ALPHABET[((group >> shift) & 0x3f) as usize]);
-        encoded.push(sextet(18));
-        encoded.push(sextet(12));
-        encoded.push(if second.is_some() { sextet(6) } else { '=' });
-        encoded.push(if third.is_some() { sextet(0) } else { '=' });
-    }
-    encoded
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn base64_matches_rfc_4648_vectors() {
-        let vectors = [
-            ("", ""),
-            ("f", "Zg=="),
-            ("fo", "Zm8="),
-            ("foo", "Zm9v"),
-            ("foob", "Zm9vYg=="),
-            ("fooba", "Zm9vYmE="),
-            ("foobar", "Zm9vYmFy"),
-        ];
-        for (plain, encoded) in vectors {
-            assert_eq!(base64_encode(plain.as_bytes()), encoded);
-        }
-    }
 
     #[test]
     fn token_wins_over_basic() {

@@ -69,6 +69,11 @@ extern "C" {
     #[wasm_bindgen(js_name = makeError)]
     pub fn make_error(class_name: &str, message: &str, fields: &JsValue) -> JsValue;
 
+    /// A local file's bytes, `undefined` when it does not exist; throws where the runtime
+    /// has no file system (browsers) or the file cannot be read.
+    #[wasm_bindgen(js_name = readFileBytes, catch)]
+    pub fn read_file_bytes(path: &str) -> Result<JsValue, JsValue>;
+
     /// `value instanceof constructor`; a hostile Proxy can make it throw.
     #[wasm_bindgen(js_name = instanceOf, catch)]
     pub fn instance_of(value: &JsValue, constructor: &JsValue) -> Result<bool, JsValue>;

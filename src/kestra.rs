@@ -124,6 +124,13 @@ impl Kestra {
         send_object_under("assets", map)
     }
 
+    /// The execution context of the task (inputs, outputs of earlier tasks, labels, flow,
+    /// execution, task run...), read once from what Kestra provides; a `KestraError` when
+    /// the script does not run in a task with `executionContext: true`.
+    pub fn context() -> Result<JsValue, JsValue> {
+        crate::context::context()
+    }
+
     /// The logger: `trace`, `debug`, `info`, `warn` and `error`, each taking any number of
     /// arguments joined as `console.log` joins them, sent as one log entry at that level.
     pub fn logger() -> JsValue {

@@ -5,13 +5,14 @@
 //!   by printing protocol lines on stdout;
 //! - [`Flow`] triggers flow executions over Kestra's REST API and waits for their end.
 //!
-//! The modules `auth`, `placeholders`, `protocol`, `retry`, `routes`, `state` and
+//! The modules `auth`, `base64`, `placeholders`, `protocol`, `retry`, `routes`, `state` and
 //! `value_path` hold the logic that needs no JavaScript and are tested natively; the rest
 //! is the thin layer over the host.
 
 #![deny(missing_docs)]
 
 pub mod auth;
+pub mod base64;
 pub mod placeholders;
 pub mod protocol;
 pub mod retry;
@@ -19,6 +20,7 @@ pub mod routes;
 pub mod state;
 pub mod value_path;
 
+mod context;
 mod encode;
 mod errors;
 mod flow;

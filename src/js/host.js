@@ -137,3 +137,28 @@ export function stringOf(value) {
 export function instanceOf(value, constructor) {
   return value instanceof constructor;
 }
+
+const nodeFs = globalThis.process?.getBuiltinModule?.('node:fs');
+
+/** The error for a runtime without local files (browsers, workers). */
+function filesUnavailable(path) {
+  return new Error(`cannot read ${path}: this runtime has no file system access`);
+}
+
+function isNotFound(error) {
+  return error?.code === 'ENOENT' || error instanceof (globalThis.Deno?.errors?.NotFound ?? Never);
+}
+
+class Never {}
+
+/** A file's bytes, or `undefined` when it does not exist. */
+export function readFileBytes(path) {
+  try {
+    if (nodeFs) return new Uint8Array(nodeFs.readFileSync(path));
+    if (globalThis.Deno?.readFileSync) return globalThis.Deno.readFileSync(path);
+  } catch (error) {
+    if (isNotFound(error)) return undefined;
+    throw error;
+  }
+  throw filesUnavailable(path);
+}
