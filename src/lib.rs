@@ -13,6 +13,7 @@
 
 pub mod auth;
 pub mod base64;
+pub mod ion;
 pub mod placeholders;
 pub mod protocol;
 pub mod retry;
