@@ -1,7 +1,7 @@
 //! `Flow`: runs Kestra flows over the REST API and waits for their end.
 
 use js_sys::{Array, ArrayBuffer, Function, Object, Promise, Reflect, JSON};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::{future_to_promise, JsFuture};
@@ -34,17 +34,6 @@ struct Settings {
     credentials: Credentials,
     sleep: Option<Function>,
     retry: RetryPolicy,
-}
-
-/// The part of Kestra's Execution JSON that this client reads.
-#[derive(Deserialize)]
-struct ExecutionView {
-    state: StateView,
-}
-
-#[derive(Deserialize)]
-struct StateView {
-    current: String,
 }
 
 /// The value `execute` resolves to.
@@ -415,15 +404,14 @@ async fn run(
     let (state, execution) = loop {
         let response = send(settings, "GET", &status_url, &JsValue::UNDEFINED).await?;
         let execution = read_json(response, &status_url).await?;
-        let view: ExecutionView =
-            serde_wasm_bindgen::from_value(execution.clone()).map_err(|_| {
-                kestra_error(
-                    "KestraError",
-                    "the execution JSON has no state.current",
-                    &[("url", status_url.as_str().into())],
-                )
-            })?;
-        let state = ExecutionState::parse(&view.state.current);
+        let current = current_state(&execution).ok_or_else(|| {
+            kestra_error(
+                "KestraError",
+                "the execution JSON has no state.current",
+                &[("url", status_url.as_str().into())],
+            )
+        })?;
+        let state = ExecutionState::parse(&current);
         if state.is_terminated() {
             break (state, execution);
         }
@@ -472,6 +460,17 @@ async fn run(
         error,
         outputs,
     })
+}
+
+/// `state.current` of Kestra's Execution JSON, the one field the wait needs.
+fn current_state(execution: &JsValue) -> Option<String> {
+    let state = Reflect::get(execution, &JsValue::from_str("state")).ok()?;
+    if !state.is_object() {
+        return None;
+    }
+    Reflect::get(&state, &JsValue::from_str("current"))
+        .ok()?
+        .as_string()
 }
 
 /// One request with credentials and the retry policy.
@@ -797,7 +796,7 @@ fn checked_interval(value: &JsValue) -> Result<f64, JsValue> {
         .ok_or_else(|| {
             type_error(&format!(
                 "pollInterval must be a number of seconds from 0 to {}",
-                host::MAX_SLEEP_SECONDS
+                host::MAX_SLEEP_SECONDS as u64
             ))
         })
 }

@@ -202,8 +202,10 @@ fn send_metric(
             kind.as_str()
         ))
     })?;
-    kind.check_value(value)
-        .map_err(|error| type_error(&format!("{context}: {error}")))?;
+    kind.check_value(value).map_err(|error| {
+        let shown = host::string_of(&JsValue::from_f64(value));
+        type_error(&format!("{context}: {error}, got {shown}"))
+    })?;
     let tags = tag_object(context, tags)?;
     emit_metric(kind, &name, value, &tags)
 }

@@ -19,22 +19,24 @@ pub fn restore_bigints(json: &str, nonce: &str) -> String {
 
     let mut restored = String::with_capacity(json.len());
     let mut rest = json;
-    while let Some(start) = rest.find(&opening) {
-        let after_opening = &rest[start + opening.len()..];
-        let digits_length = after_opening
-            .find(|character: char| !(character.is_ascii_digit() || character == '-'))
-            .unwrap_or(after_opening.len());
-        let (digits, after_digits) = after_opening.split_at(digits_length);
+    // `split_once` and `get` keep this free of index arithmetic: nothing here can panic.
+    while let Some((before, after_opening)) = rest.split_once(opening.as_str()) {
+        restored.push_str(before);
+        let digits_end = after_opening
+            .char_indices()
+            .find(|(_, character)| !(character.is_ascii_digit() || *character == '-'))
+            .map_or(after_opening.len(), |(index, _)| index);
+        let digits = after_opening.get(..digits_end).unwrap_or("");
+        let after_digits = after_opening.get(digits_end..).unwrap_or("");
 
         match after_digits.strip_prefix(CLOSING) {
             Some(after_mark) if !digits.is_empty() => {
-                restored.push_str(&rest[..start]);
                 restored.push_str(digits);
                 rest = after_mark;
             }
             // Not a complete mark: keep the text as it is and look further.
             _ => {
-                restored.push_str(&rest[..start + opening.len()]);
+                restored.push_str(&opening);
                 rest = after_opening;
             }
         }

@@ -161,33 +161,18 @@ pub enum MetricError {
 }
 
 impl fmt::Display for MetricError {
+    /// The rule that was broken; the offending value is left for the caller to show, as
+    /// only the host can print a number exactly as JavaScript does.
     fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             MetricError::EmptyName => write!(formatter, "metric name must be a non-empty string"),
-            MetricError::NotFinite { kind, value } => write!(
-                formatter,
-                "{} value must be a finite number, got {}",
-                kind.as_str(),
-                js_number(*value)
-            ),
-            MetricError::NegativeDuration { value } => write!(
-                formatter,
-                "timer duration must be zero or more seconds, got {}",
-                js_number(*value)
-            ),
+            MetricError::NotFinite { kind, .. } => {
+                write!(formatter, "{} value must be a finite number", kind.as_str())
+            }
+            MetricError::NegativeDuration { .. } => {
+                write!(formatter, "timer duration must be zero or more seconds")
+            }
         }
-    }
-}
-
-/// A number as JavaScript names it in messages (`NaN`, `-Infinity`, `-5e-324`).
-fn js_number(value: f64) -> String {
-    if value.is_nan() {
-        "NaN".to_owned()
-    } else if value.is_infinite() {
-        if value > 0.0 { "Infinity" } else { "-Infinity" }.to_owned()
-    } else {
-        // Debug prints the shortest form that reads back, with an exponent when long.
-        format!("{value:?}")
     }
 }
 
@@ -274,22 +259,11 @@ mod tests {
             Err(MetricError::NegativeDuration { value: -0.5 })
         );
         assert_eq!(check_metric_name(""), Err(MetricError::EmptyName));
-        let message = MetricKind::Gauge
-            .check_value(f64::NEG_INFINITY)
-            .unwrap_err()
-            .to_string();
+        let message = MetricKind::Gauge.check_value(f64::NEG_INFINITY);
+        let message = message.map_err(|error| error.to_string());
         assert_eq!(
             message,
-            "gauge value must be a finite number, got -Infinity"
+            Err("gauge value must be a finite number".to_owned())
         );
-        let message = MetricKind::Timer
-            .check_value(-5e-324)
-            .unwrap_err()
-            .to_string();
-        assert_eq!(
-            message,
-            "timer duration must be zero or more seconds, got -5e-324"
-        );
-        assert!(check_metric_name("rows").is_ok());
     }
 }
