@@ -60,6 +60,12 @@ export declare class Kestra {
    * task run...), read once; throws a `KestraError` outside a task with `executionContext`.
    */
   static context(): Record<string, unknown>;
+  /**
+   * Reads a Kestra internal-storage file (Ion text, one value per line): a path in Node,
+   * Deno and Bun, or the file's bytes anywhere. Date-times become `Date`s (UTC when the file
+   * gives no offset), integers beyond 2^53 `BigInt`s, blobs `Uint8Array`s.
+   */
+  static read(pathOrBytes: string | Uint8Array | ArrayBuffer): unknown[];
 }
 
 /** Options of `new Flow(options)`. */

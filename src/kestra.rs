@@ -131,6 +131,14 @@ impl Kestra {
         crate::context::context()
     }
 
+    /// Reads a Kestra internal-storage file (Ion text) into an array of plain values: a
+    /// path in Node, Deno and Bun, or the file's bytes anywhere. Dates become `Date`s.
+    pub fn read(
+        #[wasm_bindgen(js_name = pathOrBytes)] path_or_bytes: &JsValue,
+    ) -> Result<JsValue, JsValue> {
+        crate::read::read(path_or_bytes)
+    }
+
     /// The logger: `trace`, `debug`, `info`, `warn` and `error`, each taking any number of
     /// arguments joined as `console.log` joins them, sent as one log entry at that level.
     pub fn logger() -> JsValue {

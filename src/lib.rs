@@ -28,6 +28,7 @@ mod flow;
 mod host;
 mod kestra;
 mod logger;
+mod read;
 
 pub use flow::Flow;
 pub use kestra::Kestra;

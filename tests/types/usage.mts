@@ -20,6 +20,9 @@ const uploaded: Promise<number> = Kestra.timer('upload', async () => 3);
 Kestra.assets({ inputs: [{ id: 'orders', type: 'TABLE' }], outputs: [] });
 Kestra._metrics('rows', 'counter', 1);
 const line: string = Kestra.format({ outputs: { a: 1 } });
+const rows: unknown[] = Kestra.read(new Uint8Array());
+const context: Record<string, unknown> = Kestra.context();
+void [rows, context];
 
 const logger = Kestra.logger();
 logger.info('counted', parsed.length, 'rows');
