@@ -6,15 +6,17 @@
 //! Kestra's Python client does in `Kestra.read`: decimals become numbers, Ion timestamps and
 //! date-time strings become [`DateTime`]s, symbols become strings, and so on.
 //!
-//! Bad input gives an [`IonError`] naming the problem and its line and column. Containers may
-//! nest at most [`MAX_DEPTH`] levels, so that hostile input cannot exhaust the stack.
+//! Bad input gives an [`IonError`] naming the problem and its line and column. Reading keeps
+//! open containers on the heap, not the call stack, and refuses nesting deeper than
+//! [`MAX_DEPTH`], so that code which walks the values recursively stays within its stack.
 //!
 //! Not covered: the binary Ion format, and symbol tables: a symbol id such as `$10` stays the
 //! text `$10`, and local symbol tables (`$ion_symbol_table::{...}`) are skipped, not applied.
 
 use std::fmt;
 
-/// Containers (lists, s-expressions, structs) nested deeper than this are refused.
+/// Containers (lists, s-expressions, structs) nested deeper than this are refused: values that
+/// [`parse`] returns can be dropped, compared, printed or converted recursively.
 pub const MAX_DEPTH: usize = 256;
 
 /// Hexadecimal and binary integers with more significant digits than this are refused:
@@ -652,7 +654,7 @@ fn days_since_epoch(year: i64, month: u8, day: u8) -> i64 {
     days_to_year(year) - days_to_year(1970) + days_to_month + i64::from(day) - 1
 }
 
-/// Where a value is read: what may follow it and whether operators are symbols.
+/// Where a value is read: only inside s-expressions are operators such as `+` symbols.
 #[derive(Clone, Copy, PartialEq)]
 enum Context {
     TopLevel,
@@ -679,6 +681,59 @@ impl TextKind {
     }
 }
 
+/// A container whose elements [`Parser::value`] is reading.
+struct OpenContainer {
+    /// Where its opening bracket stands.
+    position: usize,
+    annotations: Vec<String>,
+    content: Content,
+}
+
+enum Content {
+    List(Vec<IonValue>),
+    SExp(Vec<IonValue>),
+    /// The fields so far, and the name of the field whose value is being read.
+    Struct(Vec<(String, IonValue)>, String),
+}
+
+impl OpenContainer {
+    fn context(&self) -> Context {
+        match self.content {
+            Content::List(_) => Context::List,
+            Content::SExp(_) => Context::SExp,
+            Content::Struct(..) => Context::Field,
+        }
+    }
+
+    /// The closing character, the opening position and the noun for error messages.
+    fn delimiters(&self) -> (u8, usize, &'static str) {
+        match self.content {
+            Content::List(_) => (b']', self.position, "list"),
+            Content::SExp(_) => (b')', self.position, "s-expression"),
+            Content::Struct(..) => (b'}', self.position, "struct"),
+        }
+    }
+
+    fn add(&mut self, value: IonValue) {
+        match &mut self.content {
+            Content::List(items) | Content::SExp(items) => items.push(value),
+            Content::Struct(fields, name) => fields.push((std::mem::take(name), value)),
+        }
+    }
+
+    fn into_value(self) -> IonValue {
+        let kind = match self.content {
+            Content::List(items) => IonKind::List(items),
+            Content::SExp(items) => IonKind::SExp(items),
+            Content::Struct(fields, _) => IonKind::Struct(fields),
+        };
+        IonValue {
+            annotations: self.annotations,
+            kind,
+        }
+    }
+}
+
 struct Parser<'a> {
     text: &'a str,
     // Byte offset of the next character; always on a character boundary.
@@ -700,7 +755,7 @@ impl<'a> Parser<'a> {
             }
 
             let start = self.pos;
-            let value = self.value(Context::TopLevel, 0)?;
+            let value = self.value(Context::TopLevel)?;
             if !self.is_system_value(start, &value)? {
                 values.push(value);
             }
@@ -733,51 +788,114 @@ impl<'a> Parser<'a> {
         }
     }
 
-    /// A value and its annotations. `depth` counts the containers around it.
-    fn value(&mut self, context: Context, depth: usize) -> Result<IonValue, IonError> {
+    /// A value and its annotations, containers and all they hold included.
+    ///
+    /// Open containers wait on a stack in memory instead of the call stack, so that nesting
+    /// costs no recursion; MAX_DEPTH still bounds it, because dropping, comparing or
+    /// converting the values that come out of here recurses.
+    fn value(&mut self, context: Context) -> Result<IonValue, IonError> {
+        let mut open: Vec<OpenContainer> = Vec::new();
+        loop {
+            let context = open.last().map_or(context, OpenContainer::context);
+            let (annotations, symbol) = self.annotations_and_symbol()?;
+            let mut finished = match symbol {
+                Some(kind) => Some(IonValue { annotations, kind }),
+                None => {
+                    let content = match self.peek() {
+                        Some(b'[') => Some(Content::List(Vec::new())),
+                        Some(b'(') => Some(Content::SExp(Vec::new())),
+                        Some(b'{') if self.byte(1) != Some(b'{') => {
+                            Some(Content::Struct(Vec::new(), String::new()))
+                        }
+                        _ => None,
+                    };
+                    match content {
+                        Some(content) => {
+                            let position = self.enter(open.len())?;
+                            open.push(OpenContainer {
+                                position,
+                                annotations,
+                                content,
+                            });
+                            None
+                        }
+                        None => Some(IonValue {
+                            annotations,
+                            kind: self.scalar(context)?,
+                        }),
+                    }
+                }
+            };
+
+            // Hand finished values to their containers and close those that end here, until
+            // a container waits for its next element.
+            loop {
+                let Some(container) = open.last_mut() else {
+                    return finished.ok_or_else(|| self.unexpected("a value"));
+                };
+                let (close, position, what) = container.delimiters();
+                if let Some(value) = finished.take() {
+                    let separated_by_commas = !matches!(container.content, Content::SExp(_));
+                    container.add(value);
+                    if separated_by_commas {
+                        self.after_element(close, position, what)?;
+                    }
+                }
+
+                if self.closes(close, position, what)? {
+                    finished = open.pop().map(OpenContainer::into_value);
+                    continue;
+                }
+
+                if let Content::Struct(_, name) = &mut container.content {
+                    *name = self.field_name_and_colon()?;
+                }
+                break;
+            }
+        }
+    }
+
+    /// Reads annotations, and the value too when it is written like a symbol (identifiers,
+    /// keywords and quoted symbols); `None` when some other value follows the annotations.
+    fn annotations_and_symbol(&mut self) -> Result<(Vec<String>, Option<IonKind>), IonError> {
         let mut annotations = Vec::new();
         loop {
-            // Identifiers and quoted symbols may be annotations; anything else is the value.
             let start = self.pos;
             let kind = match self.peek() {
                 Some(byte) if is_identifier_start(byte) => self.keyword_or_symbol()?,
                 Some(b'\'') if !self.looking_at("'''") => {
                     IonKind::Symbol(self.quoted_text(b'\'', TextKind::Symbol)?)
                 }
-                _ => {
-                    let kind = self.unannotated_value(context, depth)?;
-                    return Ok(IonValue { annotations, kind });
-                }
+                _ => return Ok((annotations, None)),
             };
             let end = self.pos;
 
             self.skip_space()?;
             if !self.looking_at("::") {
-                return Ok(IonValue { annotations, kind });
+                return Ok((annotations, Some(kind)));
             }
 
             match kind {
                 IonKind::Symbol(text) => annotations.push(text),
-                _ => {
-                    let written = self.text.get(start..end).unwrap_or_default();
-                    let message = format!(
-                        "the keyword {written} cannot be an annotation; \
-                         quote it ('{written}') to use it as a symbol"
-                    );
-                    return Err(self.error_at(start, message));
-                }
+                _ => return Err(self.keyword_annotation(start, end)),
             }
             self.pos += 2;
             self.skip_space()?;
 
             if matches!(self.peek(), None | Some(b')' | b']' | b'}' | b',')) {
-                let message = format!(
-                    "expected a value after the annotation, found {}",
-                    self.found()
-                );
-                return Err(self.error_here(message));
+                return Err(self.unexpected("a value after the annotation"));
             }
         }
+    }
+
+    #[cold]
+    fn keyword_annotation(&self, start: usize, end: usize) -> IonError {
+        let written = self.text.get(start..end).unwrap_or_default();
+        let message = format!(
+            "the keyword {written} cannot be an annotation; quote it ('{written}') to use it \
+             as a symbol"
+        );
+        self.error_at(start, message)
     }
 
     /// `null`, `null.type`, `true`, `false`, `nan`, or an identifier symbol.
@@ -808,8 +926,8 @@ impl<'a> Parser<'a> {
         }
     }
 
-    /// Any value that does not start like a symbol.
-    fn unannotated_value(&mut self, context: Context, depth: usize) -> Result<IonKind, IonError> {
+    /// Any value that is neither a container nor written like a symbol.
+    fn scalar(&mut self, context: Context) -> Result<IonKind, IonError> {
         let in_sexp = context == Context::SExp;
         match self.peek() {
             Some(b'0'..=b'9') if self.at_timestamp() => self.timestamp(),
@@ -830,115 +948,61 @@ impl<'a> Parser<'a> {
             }
             Some(b'"') => Ok(IonKind::String(self.quoted_text(b'"', TextKind::String)?)),
             Some(b'\'') => Ok(IonKind::String(self.long_texts(TextKind::String)?)),
-            Some(b'[') => self.list(depth),
-            Some(b'(') => self.sexp(depth),
-            Some(b'{') if self.byte(1) == Some(b'{') => self.lob(),
-            Some(b'{') => self.structure(depth),
+            Some(b'{') => self.lob(),
             Some(b'+') => {
                 let message = "expected a value, found '+': only +inf may start with '+' \
                                (integers and decimals take no '+' sign)";
                 Err(self.error_here(message))
             }
+            _ => Err(self.unexpected("a value")),
+        }
+    }
+
+    /// Skips space; steps over `close` and answers true when it ends the container.
+    fn closes(&mut self, close: u8, open: usize, what: &str) -> Result<bool, IonError> {
+        self.skip_space()?;
+        match self.peek() {
+            Some(byte) if byte == close => {
+                self.pos += 1;
+                Ok(true)
+            }
+            None => Err(self.not_closed(open, what, close)),
+            _ => Ok(false),
+        }
+    }
+
+    /// Skips space and the comma after a list element or a struct field, if any.
+    fn after_element(&mut self, close: u8, open: usize, what: &str) -> Result<(), IonError> {
+        self.skip_space()?;
+        match self.peek() {
+            Some(b',') => {
+                self.pos += 1;
+                Ok(())
+            }
+            Some(byte) if byte == close => Ok(()),
+            None => Err(self.not_closed(open, what, close)),
             _ => {
-                let message = format!("expected a value, found {}", self.found());
-                Err(self.error_here(message))
+                let element = if close == b']' {
+                    "a list element"
+                } else {
+                    "a struct field"
+                };
+                let close = char::from(close);
+                Err(self.unexpected(&format!("',' or '{close}' after {element}")))
             }
         }
     }
 
-    fn list(&mut self, depth: usize) -> Result<IonKind, IonError> {
-        let open = self.enter(depth)?;
-        let mut items = Vec::new();
-        loop {
-            self.skip_space()?;
-            match self.peek() {
-                Some(b']') => {
-                    self.pos += 1;
-                    return Ok(IonKind::List(items));
-                }
-                None => return Err(self.not_closed(open, "list", "]")),
-                _ => {}
-            }
-
-            items.push(self.value(Context::List, depth + 1)?);
-
-            self.skip_space()?;
-            match self.peek() {
-                Some(b',') => self.pos += 1,
-                Some(b']') => {}
-                None => return Err(self.not_closed(open, "list", "]")),
-                _ => {
-                    let message = format!(
-                        "expected ',' or ']' after a list element, found {}",
-                        self.found()
-                    );
-                    return Err(self.error_here(message));
-                }
-            }
+    /// A field name and the ':' after it, with the space around them.
+    fn field_name_and_colon(&mut self) -> Result<String, IonError> {
+        let name = self.field_name()?;
+        self.skip_space()?;
+        if self.peek() != Some(b':') || self.looking_at("::") {
+            return Err(self.unexpected(&format!("':' after the field name '{name}'")));
         }
-    }
-
-    fn sexp(&mut self, depth: usize) -> Result<IonKind, IonError> {
-        let open = self.enter(depth)?;
-        let mut items = Vec::new();
-        loop {
-            self.skip_space()?;
-            match self.peek() {
-                Some(b')') => {
-                    self.pos += 1;
-                    return Ok(IonKind::SExp(items));
-                }
-                None => return Err(self.not_closed(open, "s-expression", ")")),
-                _ => {}
-            }
-
-            items.push(self.value(Context::SExp, depth + 1)?);
-        }
-    }
-
-    fn structure(&mut self, depth: usize) -> Result<IonKind, IonError> {
-        let open = self.enter(depth)?;
-        let mut fields = Vec::new();
-        loop {
-            self.skip_space()?;
-            match self.peek() {
-                Some(b'}') => {
-                    self.pos += 1;
-                    return Ok(IonKind::Struct(fields));
-                }
-                None => return Err(self.not_closed(open, "struct", "}")),
-                _ => {}
-            }
-
-            let name = self.field_name()?;
-            self.skip_space()?;
-            if self.peek() != Some(b':') || self.looking_at("::") {
-                let message = format!(
-                    "expected ':' after the field name '{name}', found {}",
-                    self.found()
-                );
-                return Err(self.error_here(message));
-            }
-            self.pos += 1;
-
-            self.skip_space()?;
-            let value = self.value(Context::Field, depth + 1)?;
-            fields.push((name, value));
-
-            self.skip_space()?;
-            match self.peek() {
-                Some(b',') => self.pos += 1,
-                Some(b'}') => {}
-                None => return Err(self.not_closed(open, "struct", "}")),
-                _ => {
-                    let message = format!(
-                        "expected ',' or '}}' after a struct field, found {}",
-                        self.found()
-                    );
-                    return Err(self.error_here(message));
-                }
-            }
-        }
+        self.pos += 1;
+        self.skip_space()?;
+        Ok(name)
     }
 
     fn field_name(&mut self) -> Result<String, IonError> {
@@ -977,7 +1041,16 @@ impl<'a> Parser<'a> {
         Ok(open)
     }
 
-    fn not_closed(&self, open: usize, what: &str, close: &str) -> IonError {
+    /// An error at the current position: what was expected, and what stands there instead.
+    #[cold]
+    fn unexpected(&self, expected: &str) -> IonError {
+        let message = format!("expected {expected}, found {}", self.found());
+        self.error_here(message)
+    }
+
+    #[cold]
+    fn not_closed(&self, open: usize, what: &str, close: u8) -> IonError {
+        let close = char::from(close);
         let message =
             format!("{what} is not closed: expected '{close}' before the end of the input");
         self.error_at(open, message)
@@ -1032,7 +1105,10 @@ impl<'a> Parser<'a> {
                     digits.push(byte);
                     self.pos += 1;
                 }
-                None => return Err(self.not_closed(open, "blob", "}}")),
+                None => {
+                    let message = "blob is not closed: expected '}}' before the end of the input";
+                    return Err(self.error_at(open, message));
+                }
                 Some(_) => {
                     let message = format!(
                         "expected base64 digits or '}}}}' in a blob, found {}",
@@ -1814,6 +1890,7 @@ mod tests {
     const EMPLOYEES: &str = include_str!("../tests/data/ion/employees.ion");
     const EMPTY: &str = include_str!("../tests/data/ion/empty.ion");
     const ISO_8601: &str = include_str!("../tests/data/ion/iso_8601.ion");
+
     const NOT_DATETIME: &str = include_str!("../tests/data/ion/not_datetime.ion");
 
     /// The kinds of every top-level value, which must carry no annotations.
@@ -2741,6 +2818,28 @@ mod tests {
             parse(&annotated).map(|values| values[0].annotations.len()),
             Ok(10_000)
         );
+    }
+
+    #[test]
+    fn nesting_costs_no_call_stack() {
+        // wasm32 programs get 1 MiB of stack by default and no guard page: reading the deepest
+        // nesting accepted, and refusing deeper, must fit in far less, even unoptimised.
+        let nested = |open: &str, close: &str, depth: usize| {
+            let opening = format!("a::{open}").repeat(depth);
+            format!("{opening}1{}", close.repeat(depth))
+        };
+        let worker = std::thread::Builder::new()
+            .stack_size(128 * 1024)
+            .spawn(move || {
+                [("[", "]"), ("(", ")"), ("{a:", "}")]
+                    .iter()
+                    .all(|(open, close)| {
+                        parse(&nested(open, close, MAX_DEPTH)).is_ok()
+                            && parse(&nested(open, close, 100_000)).is_err()
+                    })
+            });
+        let all_read = worker.map(|handle| handle.join());
+        assert!(matches!(all_read, Ok(Ok(true))));
     }
 
     #[test]
