@@ -5,9 +5,9 @@
 //!   by printing protocol lines on stdout;
 //! - [`Flow`] triggers flow executions over Kestra's REST API and waits for their end.
 //!
-//! The modules `auth`, `base64`, `placeholders`, `protocol`, `retry`, `routes`, `state` and
-//! `value_path` hold the logic that needs no JavaScript and are tested natively; the rest
-//! is the thin layer over the host.
+//! The modules `auth`, `base64`, `ion`, `placeholders`, `protocol`, `retry`, `routes`,
+//! `state` and `value_path` hold the logic that needs no JavaScript and are tested natively;
+//! the rest is the thin layer over the host.
 
 #![deny(missing_docs)]
 
