@@ -28,8 +28,18 @@ use crate::placeholders::{bigint_mark, restore_bigints};
 use crate::value_path::{self, Segment};
 
 thread_local! {
-    /// Traces in JSON text of a value `JSON.stringify` may have changed silently.
-    static SILENT_CHANGE: host::Pattern = host::Pattern::new(r#"null|\{\}|\{"0":"#);
+    /// Traces in JSON text of a value `JSON.stringify` may have changed silently, and the
+    /// characters a protocol line must escape: one scan finds both.
+    static NEEDS_A_CLOSER_LOOK: host::Pattern =
+        host::Pattern::new(r#"null|\{\}|\{"0":|[\u0085\u2028\u2029]"#);
+}
+
+/// JSON text, and whether it is known to hold no character a protocol line must escape.
+pub struct Json {
+    /// The JSON text, still a JavaScript string.
+    pub text: JsString,
+    /// `true` when the text was scanned and holds none of U+0085, U+2028, U+2029.
+    pub clean: bool,
 }
 
 /// Types without a faithful JSON form, by constructor name, for the error message.
@@ -47,14 +57,15 @@ const REFUSED_CLASSES: [&str; 10] = [
 ];
 
 /// The JSON text of `value`, named `root` in errors raised for `context`.
-pub fn json_text(value: &JsValue, context: &str, root: &str) -> Result<JsString, JsValue> {
+pub fn json_text(value: &JsValue, context: &str, root: &str) -> Result<Json, JsValue> {
     if let Ok(text) = JSON::stringify(value) {
         let written = JsValue::from(text.clone()).is_string();
-        if written && !SILENT_CHANGE.with(|pattern| pattern.test(&text)) {
-            return Ok(text);
+        if written && !NEEDS_A_CLOSER_LOOK.with(|pattern| pattern.test(&text)) {
+            return Ok(Json { text, clean: true });
         }
     }
-    checked_json_text(value, context, root)
+    let text = checked_json_text(value, context, root)?;
+    Ok(Json { text, clean: false })
 }
 
 /// The slow path: checks every value, then writes the JSON with conversions.

@@ -5,6 +5,7 @@
 //! them; the Java-only line terminators are then escaped (see [`crate::protocol`]).
 
 use std::cell::OnceCell;
+use std::thread::LocalKey;
 
 use js_sys::{Array, Function, JsString, Object, Promise, Reflect, JSON};
 use wasm_bindgen::prelude::*;
@@ -24,6 +25,12 @@ pub struct Kestra;
 thread_local! {
     /// The characters Java ends a line at but JSON leaves raw (see [`protocol`]).
     static JAVA_ONLY_TERMINATOR: host::Pattern = host::Pattern::new("[\\u0085\\u2028\\u2029]");
+
+    /// Pieces of every line, made once: creating them per call would cost a copy each.
+    static MARK: JsString = JsString::from("::");
+    static OUTPUTS_OPENING: JsString = JsString::from("::{\"outputs\":");
+    static ASSETS_OPENING: JsString = JsString::from("::{\"assets\":");
+    static CLOSING_BRACE_AND_MARK: JsString = JsString::from("}::");
 
     /// The logger is built once: its methods close over a Rust callback that lives forever.
     static LOGGER: OnceCell<JsValue> = const { OnceCell::new() };
@@ -62,7 +69,7 @@ impl Kestra {
 
     /// Sends outputs: an object whose keys become the task's `outputs.vars`.
     pub fn outputs(map: &JsValue) -> Result<(), JsValue> {
-        send_object_under("outputs", map)
+        send_object_under(&OUTPUTS_OPENING, "Kestra.outputs", "outputs", map)
     }
 
     /// Sends a counter; repeated counters of a task add up.
@@ -121,7 +128,7 @@ impl Kestra {
 
     /// Sends assets: `{ inputs: [{id, type}], outputs: [{id, type, ...}] }`.
     pub fn assets(map: &JsValue) -> Result<(), JsValue> {
-        send_object_under("assets", map)
+        send_object_under(&ASSETS_OPENING, "Kestra.assets", "assets", map)
     }
 
     /// The execution context of the task (inputs, outputs of earlier tasks, labels, flow,
@@ -160,16 +167,16 @@ impl Kestra {
 /// `::{json}::` for `map`, with errors that name the calling method.
 fn format_frame(map: &JsValue, context: &str) -> Result<String, JsValue> {
     let json = object_json(map, context, "message")?;
-    Ok(protocol::frame(&String::from(json)))
+    Ok(protocol::frame(&String::from(json.text)))
 }
 
 /// The JSON text of `value`, which must be an object and write itself as one: a `toJSON`
 /// or a boxed primitive could otherwise make a line Kestra drops.
-fn object_json(value: &JsValue, context: &str, what: &str) -> Result<JsString, JsValue> {
+fn object_json(value: &JsValue, context: &str, what: &str) -> Result<encode::Json, JsValue> {
     require_plain_object(value, context, what)?;
     let json = encode::json_text(value, context, what)?;
-    if json.char_code_at(0) != f64::from(b'{') {
-        let shown = String::from(json.slice(0, 40));
+    if json.text.char_code_at(0) != f64::from(b'{') {
+        let shown = String::from(json.text.slice(0, 40));
         return Err(type_error(&format!(
             "{context}: {what} must be written as a JSON object, but JSON.stringify gives {shown}"
         )));
@@ -177,23 +184,34 @@ fn object_json(value: &JsValue, context: &str, what: &str) -> Result<JsString, J
     Ok(json)
 }
 
-/// Prints `{"<key>": <value>}` where `value` must be written as a JSON object.
-fn send_object_under(key: &str, value: &JsValue) -> Result<(), JsValue> {
-    let json = object_json(value, &format!("Kestra.{key}"), key)?;
-    let opening = JsString::from(format!("{{\"{key}\":"));
-    emit_json_object(&opening.concat(&json).concat(&JsValue::from_str("}")))
+/// Prints `{"<key>": <value>}` where `value` must be written as a JSON object; `opening`
+/// is `::{"<key>":`.
+fn send_object_under(
+    opening: &'static LocalKey<JsString>,
+    context: &str,
+    key: &str,
+    value: &JsValue,
+) -> Result<(), JsValue> {
+    let json = object_json(value, context, key)?;
+    let line = opening.with(|opening| opening.concat(&json.text));
+    let line = CLOSING_BRACE_AND_MARK.with(|closing| line.concat(closing));
+    emit_line(&line, json.clean)
 }
 
-/// Prints `::<json>::`. The text stays a JavaScript string unless it holds a character that
-/// must be escaped for Java's line reader, which is rare.
+/// Prints `::<json>::`.
 pub(crate) fn emit_json_object(json: &JsString) -> Result<(), JsValue> {
-    if JAVA_ONLY_TERMINATOR.with(|pattern| pattern.test(json)) {
-        return host::console_log(&protocol::frame(&String::from(json.clone())));
+    let line = MARK.with(|mark| mark.concat(json).concat(mark));
+    emit_line(&line, false)
+}
+
+/// Prints a protocol line. It stays a JavaScript string unless it holds a character that
+/// must be escaped for Java's line reader, which is rare; `clean` says a scan found none.
+fn emit_line(line: &JsString, clean: bool) -> Result<(), JsValue> {
+    if !clean && JAVA_ONLY_TERMINATOR.with(|pattern| pattern.test(line)) {
+        let text = String::from(line.clone());
+        return host::console_log(&protocol::escape_java_line_terminators(&text));
     }
-    let line = JsString::from("::")
-        .concat(json)
-        .concat(&JsValue::from_str("::"));
-    host::console_log_text(&line)
+    host::console_log_text(line)
 }
 
 fn send_metric(
