@@ -35,3 +35,12 @@ if [ ! -f /usr/share/java/jackson-databind.jar ]; then
   apt-get update
   DEBIAN_FRONTEND=noninteractive apt-get install -y libjackson2-databind-java
 fi
+
+# The runtime matrix (tests/runtimes.test.mjs) drives Debian's Chromium through
+# playwright-core, which never downloads a browser of its own. Deno, Bun and esbuild are npm
+# dev dependencies, installed above.
+if [ ! -x /usr/bin/chromium ]; then
+  echo "install-tools: installing chromium"
+  apt-get update
+  DEBIAN_FRONTEND=noninteractive apt-get install -y chromium
+fi
