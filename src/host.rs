@@ -23,17 +23,11 @@ extern "C" {
     #[wasm_bindgen(method, js_class = "RegExp")]
     pub fn test(this: &Pattern, text: &js_sys::JsString) -> bool;
 
-    /// `console.log(line)`: one protocol line, newline added by the host.
-    #[wasm_bindgen(js_namespace = console, js_name = log, catch)]
-    pub fn console_log(line: &str) -> Result<(), JsValue>;
 
     /// `String(value)` as a JavaScript string (for primitives; symbols included).
     #[wasm_bindgen(js_name = String)]
     pub fn js_string(value: &JsValue) -> js_sys::JsString;
 
-    /// `console.log(line)` for a line that is already a JavaScript string.
-    #[wasm_bindgen(js_namespace = console, js_name = log, catch)]
-    pub fn console_log_text(line: &js_sys::JsString) -> Result<(), JsValue>;
 
     /// `Object.entries(value)`; getters and Proxy traps may throw.
     #[wasm_bindgen(js_namespace = Object, js_name = entries, catch)]
@@ -57,6 +51,14 @@ extern "C" {
 
 #[wasm_bindgen(module = "/src/js/host.js")]
 extern "C" {
+    /// Prints one protocol line with `console.log` (see `printLine` in host.js).
+    #[wasm_bindgen(js_name = printLine, catch)]
+    pub fn console_log(line: &str) -> Result<(), JsValue>;
+
+    /// [`console_log`] for a line that is already a JavaScript string.
+    #[wasm_bindgen(js_name = printLine, catch)]
+    pub fn console_log_text(line: &js_sys::JsString) -> Result<(), JsValue>;
+
     #[wasm_bindgen(js_name = readEnv)]
     fn read_env_raw(name: &str) -> JsValue;
 

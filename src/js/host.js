@@ -162,3 +162,20 @@ export function readFileBytes(path) {
   }
   throw filesUnavailable(path);
 }
+
+let stdoutBlocking = false;
+
+/**
+ * Prints one protocol line with `console.log`. Before the first one, Node's stdout is made
+ * blocking when it is a pipe: Node writes to pipes asynchronously, so lines still queued when
+ * a script calls `process.exit()` would be lost, and Kestra reads a task's stdout through a
+ * pipe. Files and terminals are written synchronously already; Deno and Bun have no such
+ * handle. Scripts that never print a line (Flow users) keep Node's default.
+ */
+export function printLine(line) {
+  if (!stdoutBlocking) {
+    stdoutBlocking = true;
+    globalThis.process?.stdout?._handle?.setBlocking?.(true);
+  }
+  console.log(line);
+}
