@@ -22,3 +22,8 @@ emulator:
 clean:
 	cargo clean
 	rm -rf pkg/dist node_modules
+
+# Benchmarks of the packed package against @kestra-io/libs; see benches/README.md.
+.PHONY: bench
+bench: package
+	node benches/run.mjs
