@@ -1,9 +1,10 @@
 //! The JSON text of values a script sends, with nothing lost silently.
 //!
-//! The fast path is the host's `JSON.stringify`, whose text never enters WebAssembly memory.
-//! `JSON.stringify` changes some values without a word: `NaN` becomes `null`, a `Map` `{}`,
-//! a typed array an object of indexes. Each of those leaves a trace in the text (`null`,
-//! `{}`, `{"0":`), so only a text with such a trace, or a call that threw, is checked value
+//! The fast path is the host's `JSON.stringify`, whose text never enters WebAssembly memory
+//! (`printObjectIfPlain` in `src/js/host.js`). `JSON.stringify` changes some values without
+//! a word: `NaN` becomes `null`, a `Map` `{}`, a typed array an object of indexes. Each of
+//! those leaves a trace in the text (`null`, `{}`, `{"0":`, see [`CLOSER_LOOK_PATTERN`]),
+//! so only a text with such a trace, or a call that threw, comes here to be checked value
 //! by value. That check maps what has a faithful JSON form and refuses the rest with a
 //! `TypeError` naming the path of the bad value:
 //!
@@ -27,20 +28,10 @@ use crate::host;
 use crate::placeholders::{bigint_mark, restore_bigints};
 use crate::value_path::{self, Segment};
 
-thread_local! {
-    /// Traces in JSON text of a value `JSON.stringify` may have changed silently, and the
-    /// characters a protocol line must escape: one scan finds both.
-    static NEEDS_A_CLOSER_LOOK: host::Pattern =
-        host::Pattern::new(r#"null|\{\}|\{"0":|[\u0085\u2028\u2029]"#);
-}
-
-/// JSON text, and whether it is known to hold no character a protocol line must escape.
-pub struct Json {
-    /// The JSON text, still a JavaScript string.
-    pub text: JsString,
-    /// `true` when the text was scanned and holds none of U+0085, U+2028, U+2029.
-    pub clean: bool,
-}
+/// A JavaScript regular expression source matching what makes JSON text worth a closer
+/// look: traces of a value `JSON.stringify` may have changed silently, and the characters a
+/// protocol line must escape. The host's fast path tests it; a match sends the value here.
+pub const CLOSER_LOOK_PATTERN: &str = r#"null|\{\}|\{"0":|[\u0085\u2028\u2029]"#;
 
 /// Types without a faithful JSON form, by constructor name, for the error message.
 const REFUSED_CLASSES: [&str; 10] = [
@@ -56,16 +47,10 @@ const REFUSED_CLASSES: [&str; 10] = [
     "Blob",
 ];
 
-/// The JSON text of `value`, named `root` in errors raised for `context`.
-pub fn json_text(value: &JsValue, context: &str, root: &str) -> Result<Json, JsValue> {
-    if let Ok(text) = JSON::stringify(value) {
-        let written = JsValue::from(text.clone()).is_string();
-        if written && !NEEDS_A_CLOSER_LOOK.with(|pattern| pattern.test(&text)) {
-            return Ok(Json { text, clean: true });
-        }
-    }
-    let text = checked_json_text(value, context, root)?;
-    Ok(Json { text, clean: false })
+/// The JSON text of `value`, named `root` in errors raised for `context`: every value is
+/// checked, then written with the conversions of the table above.
+pub fn json_text(value: &JsValue, context: &str, root: &str) -> Result<JsString, JsValue> {
+    checked_json_text(value, context, root)
 }
 
 /// The slow path: checks every value, then writes the JSON with conversions.

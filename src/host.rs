@@ -11,23 +11,9 @@ use wasm_bindgen_futures::JsFuture;
 
 #[wasm_bindgen]
 extern "C" {
-    /// A regular expression tested against JavaScript strings, which stay on the host side.
-    #[wasm_bindgen(js_name = RegExp)]
-    pub type Pattern;
-
-    /// `new RegExp(source)`.
-    #[wasm_bindgen(constructor, js_class = "RegExp")]
-    pub fn new(source: &str) -> Pattern;
-
-    /// `pattern.test(text)`.
-    #[wasm_bindgen(method, js_class = "RegExp")]
-    pub fn test(this: &Pattern, text: &js_sys::JsString) -> bool;
-
-
     /// `String(value)` as a JavaScript string (for primitives; symbols included).
     #[wasm_bindgen(js_name = String)]
     pub fn js_string(value: &JsValue) -> js_sys::JsString;
-
 
     /// `Object.entries(value)`; getters and Proxy traps may throw.
     #[wasm_bindgen(js_namespace = Object, js_name = entries, catch)]
@@ -55,17 +41,39 @@ extern "C" {
     #[wasm_bindgen(js_name = printLine, catch)]
     pub fn console_log(line: &str) -> Result<(), JsValue>;
 
-    /// [`console_log`] for a line that is already a JavaScript string.
-    #[wasm_bindgen(js_name = printLine, catch)]
-    pub fn console_log_text(line: &js_sys::JsString) -> Result<(), JsValue>;
-
     #[wasm_bindgen(js_name = readEnv)]
     fn read_env_raw(name: &str) -> JsValue;
 
-    /// Builds a logger object whose five methods call `emit(level, message)`, the message
-    /// being the call's arguments joined as `console.log` joins them.
+    /// Builds the logger: one method per level, named in `level_names` from the most
+    /// verbose to the most severe, each joining its arguments as `console.log` does.
     #[wasm_bindgen(js_name = makeLogger)]
-    pub fn make_logger(emit: &Closure<dyn Fn(String, JsValue) -> Result<(), JsValue>>) -> JsValue;
+    pub fn make_logger(level_names: &js_sys::Array) -> JsValue;
+
+    /// Gives the host the patterns of its fast paths and the escaping function.
+    #[wasm_bindgen(js_name = configureProtocol)]
+    pub fn configure_protocol(
+        terminators: &str,
+        closer_look: &str,
+        escape_and_print: &Closure<dyn Fn(js_sys::JsString) -> Result<(), JsValue>>,
+    );
+
+    /// Prints a JSON object text as one protocol line, escaping it when it must be.
+    #[wasm_bindgen(js_name = printJson, catch)]
+    pub fn print_json(json: &js_sys::JsString) -> Result<(), JsValue>;
+
+    /// Prints a plain object needing no closer look (under `key` when it is a string);
+    /// `false` when it is not one, and then nothing is printed.
+    #[wasm_bindgen(js_name = printObjectIfPlain, catch)]
+    pub fn print_object_if_plain(key: &JsValue, value: &JsValue) -> Result<bool, JsValue>;
+
+    /// Prints one metric whose parts are checked.
+    #[wasm_bindgen(js_name = printMetric, catch)]
+    pub fn print_metric(
+        name: &js_sys::JsString,
+        kind: &js_sys::JsString,
+        value: f64,
+        tags: &js_sys::Object,
+    ) -> Result<(), JsValue>;
 
     /// Builds an instance of one of the exported error classes.
     #[wasm_bindgen(js_name = makeError)]

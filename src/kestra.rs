@@ -7,7 +7,7 @@
 use std::cell::OnceCell;
 use std::thread::LocalKey;
 
-use js_sys::{Array, Function, JsString, Object, Promise, Reflect, JSON};
+use js_sys::{Array, Function, JsString, Object, Promise, Reflect};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::{future_to_promise, JsFuture};
@@ -15,25 +15,43 @@ use wasm_bindgen_futures::{future_to_promise, JsFuture};
 use crate::encode;
 use crate::errors::{describe, type_error};
 use crate::host;
-use crate::logger;
-use crate::protocol::{self, MetricKind};
+use crate::protocol::{self, LogLevel, MetricKind};
 
 /// Sends outputs, metrics, logs and assets from a script task to Kestra.
 #[wasm_bindgen]
 pub struct Kestra;
 
 thread_local! {
-    /// The characters Java ends a line at but JSON leaves raw (see [`protocol`]).
-    static JAVA_ONLY_TERMINATOR: host::Pattern = host::Pattern::new("[\\u0085\\u2028\\u2029]");
+    /// Strings passed on every call, made once: creating them per call would cost a copy.
+    static OUTPUTS: JsString = JsString::from("outputs");
+    static ASSETS: JsString = JsString::from("assets");
+    static KIND_NAMES: [JsString; 3] = [
+        JsString::from(MetricKind::Counter.as_str()),
+        JsString::from(MetricKind::Timer.as_str()),
+        JsString::from(MetricKind::Gauge.as_str()),
+    ];
+    /// Metrics without tags all send this empty object; nothing ever adds to it.
+    static NO_TAGS: Object = Object::new();
 
-    /// Pieces of every line, made once: creating them per call would cost a copy each.
-    static MARK: JsString = JsString::from("::");
-    static OUTPUTS_OPENING: JsString = JsString::from("::{\"outputs\":");
-    static ASSETS_OPENING: JsString = JsString::from("::{\"assets\":");
-    static CLOSING_BRACE_AND_MARK: JsString = JsString::from("}::");
-
-    /// The logger is built once: its methods close over a Rust callback that lives forever.
+    /// The logger is built once.
     static LOGGER: OnceCell<JsValue> = const { OnceCell::new() };
+}
+
+/// Hands the host the protocol's rules when the module starts: the patterns its fast paths
+/// test and the function that escapes the rare line that needs it.
+#[wasm_bindgen(start)]
+fn configure_protocol() {
+    let escape_and_print =
+        Closure::<dyn Fn(JsString) -> Result<(), JsValue>>::new(|json: JsString| {
+            host::console_log(&protocol::frame(&String::from(json)))
+        });
+    host::configure_protocol(
+        protocol::JAVA_ONLY_LINE_TERMINATORS_PATTERN,
+        encode::CLOSER_LOOK_PATTERN,
+        &escape_and_print,
+    );
+    // The host keeps the function for the life of the module.
+    escape_and_print.forget();
 }
 
 #[wasm_bindgen]
@@ -46,8 +64,11 @@ impl Kestra {
     /// Prints `map` as one protocol line.
     #[wasm_bindgen(js_name = _send)]
     pub fn send(map: &JsValue) -> Result<(), JsValue> {
-        let line = format_frame(map, "Kestra._send")?;
-        host::console_log(&line)
+        if host::print_object_if_plain(&JsValue::UNDEFINED, map).unwrap_or(false) {
+            return Ok(());
+        }
+        let json = object_json(map, "Kestra._send", "message")?;
+        host::print_json(&json)
     }
 
     /// Sends one metric; `type` is `counter`, `timer` or `gauge`.
@@ -69,7 +90,7 @@ impl Kestra {
 
     /// Sends outputs: an object whose keys become the task's `outputs.vars`.
     pub fn outputs(map: &JsValue) -> Result<(), JsValue> {
-        send_object_under(&OUTPUTS_OPENING, "Kestra.outputs", "outputs", map)
+        send_object_under(&OUTPUTS, "Kestra.outputs", "outputs", map)
     }
 
     /// Sends a counter; repeated counters of a task add up.
@@ -128,7 +149,7 @@ impl Kestra {
 
     /// Sends assets: `{ inputs: [{id, type}], outputs: [{id, type, ...}] }`.
     pub fn assets(map: &JsValue) -> Result<(), JsValue> {
-        send_object_under(&ASSETS_OPENING, "Kestra.assets", "assets", map)
+        send_object_under(&ASSETS, "Kestra.assets", "assets", map)
     }
 
     /// The execution context of the task (inputs, outputs of earlier tasks, labels, flow,
@@ -151,13 +172,11 @@ impl Kestra {
     pub fn logger() -> JsValue {
         LOGGER.with(|cell| {
             cell.get_or_init(|| {
-                let emit = Closure::<dyn Fn(String, JsValue) -> Result<(), JsValue>>::new(
-                    |level: String, message: JsValue| logger::emit(&level, &message),
-                );
-                let logger = host::make_logger(&emit);
-                // The logger is cached for the life of the module, so its callback must be too.
-                emit.forget();
-                logger
+                let level_names: Array = LogLevel::ALL
+                    .into_iter()
+                    .map(|level| JsValue::from_str(level.as_str()))
+                    .collect();
+                host::make_logger(&level_names)
             })
             .clone()
         })
@@ -167,16 +186,16 @@ impl Kestra {
 /// `::{json}::` for `map`, with errors that name the calling method.
 fn format_frame(map: &JsValue, context: &str) -> Result<String, JsValue> {
     let json = object_json(map, context, "message")?;
-    Ok(protocol::frame(&String::from(json.text)))
+    Ok(protocol::frame(&String::from(json)))
 }
 
 /// The JSON text of `value`, which must be an object and write itself as one: a `toJSON`
 /// or a boxed primitive could otherwise make a line Kestra drops.
-fn object_json(value: &JsValue, context: &str, what: &str) -> Result<encode::Json, JsValue> {
+fn object_json(value: &JsValue, context: &str, what: &str) -> Result<JsString, JsValue> {
     require_plain_object(value, context, what)?;
     let json = encode::json_text(value, context, what)?;
-    if json.text.char_code_at(0) != f64::from(b'{') {
-        let shown = String::from(json.text.slice(0, 40));
+    if json.char_code_at(0) != f64::from(b'{') {
+        let shown = String::from(json.slice(0, 40));
         return Err(type_error(&format!(
             "{context}: {what} must be written as a JSON object, but JSON.stringify gives {shown}"
         )));
@@ -184,34 +203,23 @@ fn object_json(value: &JsValue, context: &str, what: &str) -> Result<encode::Jso
     Ok(json)
 }
 
-/// Prints `{"<key>": <value>}` where `value` must be written as a JSON object; `opening`
-/// is `::{"<key>":`.
+/// Prints `{"<key>": <value>}` where `value` must be written as a JSON object: through the
+/// host's fast path when it can, else with every check.
 fn send_object_under(
-    opening: &'static LocalKey<JsString>,
+    key: &'static LocalKey<JsString>,
     context: &str,
-    key: &str,
+    what: &str,
     value: &JsValue,
 ) -> Result<(), JsValue> {
-    let json = object_json(value, context, key)?;
-    let line = opening.with(|opening| opening.concat(&json.text));
-    let line = CLOSING_BRACE_AND_MARK.with(|closing| line.concat(closing));
-    emit_line(&line, json.clean)
-}
-
-/// Prints `::<json>::`.
-pub(crate) fn emit_json_object(json: &JsString) -> Result<(), JsValue> {
-    let line = MARK.with(|mark| mark.concat(json).concat(mark));
-    emit_line(&line, false)
-}
-
-/// Prints a protocol line. It stays a JavaScript string unless it holds a character that
-/// must be escaped for Java's line reader, which is rare; `clean` says a scan found none.
-fn emit_line(line: &JsString, clean: bool) -> Result<(), JsValue> {
-    if !clean && JAVA_ONLY_TERMINATOR.with(|pattern| pattern.test(line)) {
-        let text = String::from(line.clone());
-        return host::console_log(&protocol::escape_java_line_terminators(&text));
+    if key.with(|key| host::print_object_if_plain(key, value).unwrap_or(false)) {
+        return Ok(());
     }
-    host::console_log_text(line)
+
+    let json = object_json(value, context, what)?;
+    let message = JsString::from(format!("{{\"{what}\":"))
+        .concat(&json)
+        .concat(&"}".into());
+    host::print_json(&message)
 }
 
 fn send_metric(
@@ -243,21 +251,15 @@ fn emit_metric(
     value: f64,
     tags: &Object,
 ) -> Result<(), JsValue> {
-    let json = |value: &JsValue| -> Result<JsValue, JsValue> {
-        JSON::stringify(value)
-            .map(JsValue::from)
-            .map_err(|error| type_error(&format!("Kestra: {}", describe(&error))))
+    let index = match kind {
+        MetricKind::Counter => 0,
+        MetricKind::Timer => 1,
+        MetricKind::Gauge => 2,
     };
-    let opening = JsString::from("{\"metrics\":[{\"name\":");
-    let kind_and_value = format!(",\"type\":\"{}\",\"value\":", kind.as_str());
-    let line = opening
-        .concat(&json(name)?)
-        .concat(&JsValue::from_str(&kind_and_value))
-        .concat(&json(&JsValue::from_f64(value))?)
-        .concat(&JsValue::from_str(",\"tags\":"))
-        .concat(&json(tags)?)
-        .concat(&JsValue::from_str("}]}"));
-    emit_json_object(&line)
+    KIND_NAMES.with(|names| match names.get(index) {
+        Some(kind_name) => host::print_metric(name, kind_name, value, tags),
+        None => Err(type_error("Kestra: unknown metric type")),
+    })
 }
 
 fn metric_name(context: &str, name: &JsValue) -> Result<JsString, JsValue> {
@@ -273,10 +275,10 @@ fn metric_name(context: &str, name: &JsValue) -> Result<JsString, JsValue> {
 
 /// Tags as an object of strings: strings, numbers and booleans are accepted.
 fn tag_object(context: &str, tags: &JsValue) -> Result<Object, JsValue> {
-    let normalized = Object::new();
     if tags.is_undefined() || tags.is_null() {
-        return Ok(normalized);
+        return Ok(NO_TAGS.with(Object::clone));
     }
+    let normalized = Object::new();
     if !is_plain_object(tags) {
         return Err(type_error(&format!(
             "{context}: tags must be an object of strings"

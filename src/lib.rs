@@ -27,7 +27,6 @@ mod errors;
 mod flow;
 mod host;
 mod kestra;
-mod logger;
 mod read;
 
 pub use flow::Flow;

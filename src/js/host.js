@@ -59,15 +59,65 @@ export function readEnv(name) {
   return undefined;
 }
 
+// Protocol lines. The rules (patterns, level names, escaping) are Rust's and given at
+// start-up; the host does the mechanical part, so a line never crosses into WebAssembly
+// memory unless it holds a character that must be escaped.
+let terminators;
+let closerLook;
+let escapeAndPrint;
+
+/**
+ * Sets the patterns of the Java-only line terminators and of the traces a closer look needs
+ * (see encode.rs), and the Rust function that escapes and prints a JSON object text.
+ */
+export function configureProtocol(terminatorSource, closerLookSource, escaper) {
+  terminators = new RegExp(terminatorSource);
+  closerLook = new RegExp(closerLookSource);
+  escapeAndPrint = escaper;
+}
+
+/** Prints a JSON object text as one protocol line, escaped by Rust when it must be. */
+export function printJson(text) {
+  if (terminators.test(text)) escapeAndPrint(text);
+  else printLine(`::${text}::`);
+}
+
+/**
+ * The common case of outputs, assets and `_send`: when `value` is a plain object whose JSON
+ * text needs no closer look, prints it (under `key` when given) and returns true. Otherwise
+ * prints nothing and returns false, and Rust takes the slow path with its checks.
+ */
+export function printObjectIfPlain(key, value) {
+  try {
+    if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
+    const text = JSON.stringify(value);
+    if (typeof text !== 'string' || text.charCodeAt(0) !== 123 || closerLook.test(text)) {
+      return false;
+    }
+    printLine(key === undefined ? `::${text}::` : `::{"${key}":${text}}::`);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Prints one metric whose parts Rust has checked. */
+export function printMetric(name, type, value, tags) {
+  printJson(JSON.stringify({ metrics: [{ name, type, value, tags }] }));
+}
+
 /** A logger whose methods take any number of arguments, like `console.log`. */
-export function makeLogger(emit) {
-  const at = (level) => (...args) => emit(level, formatMessage(args));
+export function makeLogger(levelNames) {
+  const [trace, debug, info, warn, error] = levelNames;
+  const at = (level) => (...args) => {
+    printJson(JSON.stringify({ logs: [{ level, message: formatMessage(args) }] }));
+  };
   return Object.freeze({
-    trace: at('TRACE'),
-    debug: at('DEBUG'),
-    info: at('INFO'),
-    warn: at('WARN'),
-    error: at('ERROR'),
+    trace: at(trace),
+    debug: at(debug),
+    info: at(info),
+    warn: at(warn),
+    error: at(error),
   });
 }
 
