@@ -3,7 +3,7 @@
 //! The fast path is the host's `JSON.stringify`, whose text never enters WebAssembly memory
 //! (`printObjectIfPlain` in `src/js/host.js`). `JSON.stringify` changes some values without
 //! a word: `NaN` becomes `null`, a `Map` `{}`, a typed array an object of indexes. Each of
-//! those leaves a trace in the text (`null`, `{}`, `{"0":`, see [`CLOSER_LOOK_PATTERN`]),
+//! those leaves a trace in the text (`null`, `{}`, `{"0":`, see [`CLOSER_LOOK_TRACES`]),
 //! so only a text with such a trace, or a call that threw, comes here to be checked value
 //! by value. That check maps what has a faithful JSON form and refuses the rest with a
 //! `TypeError` naming the path of the bad value:
@@ -28,10 +28,11 @@ use crate::host;
 use crate::placeholders::{bigint_mark, restore_bigints};
 use crate::value_path::{self, Segment};
 
-/// A JavaScript regular expression source matching what makes JSON text worth a closer
-/// look: traces of a value `JSON.stringify` may have changed silently, and the characters a
-/// protocol line must escape. The host's fast path tests it; a match sends the value here.
-pub const CLOSER_LOOK_PATTERN: &str = r#"null|\{\}|\{"0":|[\u0085\u2028\u2029]"#;
+/// What makes JSON text worth a closer look: traces of a value `JSON.stringify` may have
+/// changed silently, and the characters a protocol line must escape. The host's fast path
+/// looks for each; one found sends the value here.
+pub const CLOSER_LOOK_TRACES: [&str; 6] =
+    ["null", "{}", "{\"0\":", "\u{85}", "\u{2028}", "\u{2029}"];
 
 /// Types without a faithful JSON form, by constructor name, for the error message.
 const REFUSED_CLASSES: [&str; 10] = [

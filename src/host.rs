@@ -49,11 +49,11 @@ extern "C" {
     #[wasm_bindgen(js_name = makeLogger)]
     pub fn make_logger(level_names: &js_sys::Array) -> JsValue;
 
-    /// Gives the host the patterns of its fast paths and the escaping function.
+    /// Gives the host what its fast paths look for and the escaping function.
     #[wasm_bindgen(js_name = configureProtocol)]
     pub fn configure_protocol(
-        terminators: &str,
-        closer_look: &str,
+        terminators: &js_sys::Array,
+        closer_look_traces: &js_sys::Array,
         escape_and_print: &Closure<dyn Fn(js_sys::JsString) -> Result<(), JsValue>>,
     );
 
@@ -65,6 +65,16 @@ extern "C" {
     /// `false` when it is not one, and then nothing is printed.
     #[wasm_bindgen(js_name = printObjectIfPlain, catch)]
     pub fn print_object_if_plain(key: &JsValue, value: &JsValue) -> Result<bool, JsValue>;
+
+    /// Prints a metric when its parts are plainly valid; `false` when they are not (or may
+    /// not be), and then nothing is printed.
+    #[wasm_bindgen(js_name = printMetricIfValid, catch)]
+    pub fn print_metric_if_valid(
+        name: &JsValue,
+        kind: &js_sys::JsString,
+        value: &JsValue,
+        tags: &JsValue,
+    ) -> Result<bool, JsValue>;
 
     /// Prints one metric whose parts are checked.
     #[wasm_bindgen(js_name = printMetric, catch)]

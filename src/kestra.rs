@@ -45,11 +45,15 @@ fn configure_protocol() {
         Closure::<dyn Fn(JsString) -> Result<(), JsValue>>::new(|json: JsString| {
             host::console_log(&protocol::frame(&String::from(json)))
         });
-    host::configure_protocol(
-        protocol::JAVA_ONLY_LINE_TERMINATORS_PATTERN,
-        encode::CLOSER_LOOK_PATTERN,
-        &escape_and_print,
-    );
+    let terminators: Array = protocol::JAVA_ONLY_LINE_TERMINATORS
+        .into_iter()
+        .map(|terminator| JsValue::from_str(terminator.encode_utf8(&mut [0; 4])))
+        .collect();
+    let traces: Array = encode::CLOSER_LOOK_TRACES
+        .into_iter()
+        .map(JsValue::from_str)
+        .collect();
+    host::configure_protocol(&terminators, &traces, &escape_and_print);
     // The host keeps the function for the life of the module.
     escape_and_print.forget();
 }
@@ -229,6 +233,15 @@ fn send_metric(
     value: &JsValue,
     tags: &JsValue,
 ) -> Result<(), JsValue> {
+    let printed = KIND_NAMES.with(|names| {
+        names
+            .get(kind_index(kind))
+            .is_some_and(|kind| host::print_metric_if_valid(name, kind, value, tags) == Ok(true))
+    });
+    if printed {
+        return Ok(());
+    }
+
     let name = metric_name(context, name)?;
     let value = value.as_f64().ok_or_else(|| {
         type_error(&format!(
@@ -251,15 +264,19 @@ fn emit_metric(
     value: f64,
     tags: &Object,
 ) -> Result<(), JsValue> {
-    let index = match kind {
-        MetricKind::Counter => 0,
-        MetricKind::Timer => 1,
-        MetricKind::Gauge => 2,
-    };
-    KIND_NAMES.with(|names| match names.get(index) {
+    KIND_NAMES.with(|names| match names.get(kind_index(kind)) {
         Some(kind_name) => host::print_metric(name, kind_name, value, tags),
         None => Err(type_error("Kestra: unknown metric type")),
     })
+}
+
+/// The position of a kind in `KIND_NAMES`.
+fn kind_index(kind: MetricKind) -> usize {
+    match kind {
+        MetricKind::Counter => 0,
+        MetricKind::Timer => 1,
+        MetricKind::Gauge => 2,
+    }
 }
 
 fn metric_name(context: &str, name: &JsValue) -> Result<JsString, JsValue> {
@@ -278,7 +295,8 @@ fn tag_object(context: &str, tags: &JsValue) -> Result<Object, JsValue> {
     if tags.is_undefined() || tags.is_null() {
         return Ok(NO_TAGS.with(Object::clone));
     }
-    let normalized = Object::new();
+    // No prototype: a `__proto__` tag stays a tag instead of replacing the prototype.
+    let normalized = Object::create(JsValue::NULL.unchecked_ref());
     if !is_plain_object(tags) {
         return Err(type_error(&format!(
             "{context}: tags must be an object of strings"

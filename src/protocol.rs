@@ -9,10 +9,7 @@ use std::borrow::Cow;
 use std::fmt;
 
 /// Characters that Java's regex engine treats as line terminators but JSON leaves unescaped.
-const JAVA_ONLY_LINE_TERMINATORS: [char; 3] = ['\u{0085}', '\u{2028}', '\u{2029}'];
-
-/// A JavaScript regular expression source matching [`JAVA_ONLY_LINE_TERMINATORS`].
-pub const JAVA_ONLY_LINE_TERMINATORS_PATTERN: &str = "[\\u0085\\u2028\\u2029]";
+pub const JAVA_ONLY_LINE_TERMINATORS: [char; 3] = ['\u{0085}', '\u{2028}', '\u{2029}'];
 
 /// Escapes the Java-only line terminators of a JSON text as `\uXXXX` sequences.
 ///

@@ -233,6 +233,14 @@ describe('metrics', () => {
     }
   });
 
+  test('a __proto__ tag stays a tag, on the fast path and the checked one', () => {
+    const tags = JSON.parse('{"__proto__": "x", "n": 1}');
+    const fast = frameOf(() => Kestra.counter('c', 1, tags));
+    assert.deepEqual(Object.entries(fast.message.metrics[0].tags), [['__proto__', 'x'], ['n', '1']]);
+    const timed = frameOf(() => Kestra.timer('t', () => 0, tags));
+    assert.deepEqual(Object.entries(timed.message.metrics[0].tags), [['__proto__', 'x'], ['n', '1']]);
+  });
+
   test('timer with a function returns its result and sends the seconds it took', () => {
     let result;
     const { message } = frameOf(() => {
