@@ -131,9 +131,10 @@ export function printMetricIfValid(name, type, value, tags) {
     let sentTags = noTags;
     if (tags !== undefined && tags !== null) {
       if (typeof tags !== 'object' || Array.isArray(tags)) return false;
-      // No prototype: a `__proto__` tag stays a tag.
-      sentTags = Object.create(null);
+      sentTags = {};
       for (const key of Object.keys(tags)) {
+        // Assigning it would replace the prototype: Rust's path keeps it as a tag.
+        if (key === '__proto__') return false;
         const tag = tags[key];
         const kind = typeof tag;
         if (kind === 'string') sentTags[key] = tag;
