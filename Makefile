@@ -9,6 +9,7 @@ demo: package emulator
 test: package emulator
 	cargo test --workspace
 	node --test --test-concurrency=1 tests/
+	node benches/run.mjs --quick
 
 tools:
 	scripts/install-tools.sh
