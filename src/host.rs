@@ -11,6 +11,10 @@ use wasm_bindgen_futures::JsFuture;
 
 #[wasm_bindgen]
 extern "C" {
+    /// `Number(text)`: the number a decimal text stands for, `NaN` when none.
+    #[wasm_bindgen(js_name = Number)]
+    pub fn number_of(text: &str) -> f64;
+
     /// `String(value)` as a JavaScript string (for primitives; symbols included).
     #[wasm_bindgen(js_name = String)]
     pub fn js_string(value: &JsValue) -> js_sys::JsString;

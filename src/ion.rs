@@ -142,13 +142,25 @@ pub struct IonDecimal {
 impl IonDecimal {
     /// The nearest binary floating-point number.
     pub fn to_f64(&self) -> f64 {
-        let sign = if self.negative { "-" } else { "" };
-
-        // The standard parser rounds correctly and saturates huge exponents to 0 or infinity.
-        format!("{sign}{}e{}", self.coefficient, self.exponent)
-            .parse()
-            .unwrap_or(f64::NAN)
+        self.to_f64_with(rust_number)
     }
+
+    /// [`IonDecimal::to_f64`] with another decimal-text reader (see [`NumberReader`]).
+    pub fn to_f64_with(&self, number: NumberReader) -> f64 {
+        let sign = if self.negative { "-" } else { "" };
+        number(&format!("{sign}{}e{}", self.coefficient, self.exponent)).unwrap_or(f64::NAN)
+    }
+}
+
+/// Reads decimal text (`-12.5e3`) as the nearest double, saturating huge exponents to 0 or
+/// infinity; `None` when the text is not a number. Rust's own reader is the default; a host
+/// that has one (JavaScript's `Number`) can pass it instead, which keeps Rust's float parsing
+/// code and tables out of a WebAssembly build.
+pub type NumberReader = fn(&str) -> Option<f64>;
+
+/// Rust's correctly rounded reader.
+fn rust_number(text: &str) -> Option<f64> {
+    text.parse().ok()
 }
 
 /// How much of a timestamp is written.
@@ -316,13 +328,31 @@ pub enum PlainValue {
 ///
 /// The version marker `$ion_1_0` and local symbol tables are system values and are skipped.
 pub fn parse(text: &str) -> Result<Vec<IonValue>, IonError> {
-    Parser { text, pos: 0 }.stream()
+    parse_with(text, rust_number)
+}
+
+/// [`parse`] with another decimal-text reader for floats.
+pub fn parse_with(text: &str, number: NumberReader) -> Result<Vec<IonValue>, IonError> {
+    Parser {
+        text,
+        pos: 0,
+        number,
+    }
+    .stream()
 }
 
 /// Reads every top-level value of an Ion text stream and converts each with [`to_plain`], as
 /// the Python client's `Kestra.read` does.
 pub fn read(text: &str) -> Result<Vec<PlainValue>, IonError> {
-    Ok(parse(text)?.iter().map(to_plain).collect())
+    read_with(text, rust_number)
+}
+
+/// [`read`] with another decimal-text reader for floats and decimals.
+pub fn read_with(text: &str, number: NumberReader) -> Result<Vec<PlainValue>, IonError> {
+    Ok(parse_with(text, number)?
+        .iter()
+        .map(|value| to_plain_with(value, number))
+        .collect())
 }
 
 /// Converts an Ion value the way Kestra's Python client does.
@@ -335,6 +365,11 @@ pub fn read(text: &str) -> Result<Vec<PlainValue>, IonError> {
 /// bytes; lists and s-expressions become lists; structs become ordered fields. Annotations are
 /// dropped.
 pub fn to_plain(value: &IonValue) -> PlainValue {
+    to_plain_with(value, rust_number)
+}
+
+/// [`to_plain`] with another decimal-text reader for decimals.
+pub fn to_plain_with(value: &IonValue, number: NumberReader) -> PlainValue {
     // An explicit stack instead of recursion: values built by hand may nest deeper than
     // anything the parser accepts.
     let mut stack: Vec<Frame<'_>> = Vec::new();
@@ -352,7 +387,7 @@ pub fn to_plain(value: &IonValue) -> PlainValue {
                     done: Vec::with_capacity(fields.len()),
                     name: String::new(),
                 }),
-                _ => finished = Some(scalar_to_plain(value)),
+                _ => finished = Some(scalar_to_plain(value, number)),
             }
         }
 
@@ -418,7 +453,7 @@ impl<'a> Frame<'a> {
 /// Largest integer that a double holds exactly, along with every smaller one.
 const MAX_EXACT_INTEGER: u64 = 1 << 53;
 
-fn scalar_to_plain(value: &IonValue) -> PlainValue {
+fn scalar_to_plain(value: &IonValue, number: NumberReader) -> PlainValue {
     match &value.kind {
         IonKind::Null(_) => PlainValue::Null,
         IonKind::Bool(flag) => PlainValue::Bool(*flag),
@@ -428,7 +463,7 @@ fn scalar_to_plain(value: &IonValue) -> PlainValue {
         IonKind::Int(IonInt::I64(n)) => PlainValue::BigInt(n.to_string()),
         IonKind::Int(IonInt::Big(text)) => PlainValue::BigInt(text.clone()),
         IonKind::Float(number) => PlainValue::Number(*number),
-        IonKind::Decimal(decimal) => PlainValue::Number(decimal.to_f64()),
+        IonKind::Decimal(decimal) => PlainValue::Number(decimal.to_f64_with(number)),
         IonKind::Timestamp(timestamp) => PlainValue::DateTime(DateTime {
             year: i32::from(timestamp.year),
             month: timestamp.month,
@@ -738,6 +773,7 @@ struct Parser<'a> {
     text: &'a str,
     // Byte offset of the next character; always on a character boundary.
     pos: usize,
+    number: NumberReader,
 }
 
 impl<'a> Parser<'a> {
@@ -1504,9 +1540,9 @@ impl<'a> Parser<'a> {
             let fraction = fraction.as_deref().filter(|digits| !digits.is_empty());
             let exponent = exponent.as_deref().unwrap_or("0");
             let text = format!("{sign}{integer}.{}e{exponent}", fraction.unwrap_or("0"));
-            return match text.parse() {
-                Ok(number) => Ok(IonKind::Float(number)),
-                Err(_) => Err(self.error_at(start, format!("invalid float {text}"))),
+            return match (self.number)(&text) {
+                Some(number) => Ok(IonKind::Float(number)),
+                None => Err(self.error_at(start, format!("invalid float {text}"))),
             };
         }
 
@@ -2951,6 +2987,21 @@ mod tests {
             read_one_string("LocalDate::\"2024-04-21\""),
             plain_string("2024-04-21")
         );
+    }
+
+    #[test]
+    fn another_number_reader_reads_floats_and_decimals() {
+        fn answer(_: &str) -> Option<f64> {
+            Some(42.0)
+        }
+        let values = read_with("[1.5e0, 2.5, 7]", answer).unwrap_or_default();
+        let numbers = [PlainValue::Number(42.0), PlainValue::Number(42.0), PlainValue::Number(7.0)];
+        assert_eq!(values, [PlainValue::List(numbers.to_vec())]);
+
+        fn refuse(_: &str) -> Option<f64> {
+            None
+        }
+        assert!(parse_with("1e0", refuse).is_err());
     }
 
     #[test]

@@ -18,6 +18,7 @@ use wasm_bindgen::{JsCast, JsValue};
 
 use crate::context::read_file;
 use crate::errors::{kestra_error, type_error};
+use crate::host;
 use crate::ion::{self, PlainValue};
 
 /// Reads `source`, a path (Node, Deno, Bun) or the file's bytes (any runtime).
@@ -45,8 +46,8 @@ pub fn read(source: &JsValue) -> Result<JsValue, JsValue> {
             error.utf8_error().valid_up_to()
         ))
     })?;
-    let values =
-        ion::read(&text).map_err(|error| syntax_error(&format!("Kestra.read: {name}: {error}")))?;
+    let values = ion::read_with(&text, host_number)
+        .map_err(|error| syntax_error(&format!("Kestra.read: {name}: {error}")))?;
 
     let array = Array::new();
     for value in &values {
@@ -98,6 +99,13 @@ fn to_js(value: &PlainValue) -> Result<JsValue, JsValue> {
             object.into()
         }
     })
+}
+
+/// JavaScript's `Number(text)`: correctly rounded like Rust's reader, and already in the
+/// host, so the module carries no float parser of its own.
+fn host_number(text: &str) -> Option<f64> {
+    let number = host::number_of(text);
+    (!number.is_nan()).then_some(number)
 }
 
 fn syntax_error(message: &str) -> JsValue {
