@@ -5,6 +5,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+# Panic locations carry source paths: keep the build machine's directories out of the package.
+cargo_home=${CARGO_HOME:-$HOME/.cargo}
+export RUSTFLAGS="${RUSTFLAGS:-} --remap-path-prefix=$cargo_home/registry/src=crates \
+  --remap-path-prefix=$PWD=kestra-wasm"
 cargo build --release --target wasm32-unknown-unknown -p kestra-wasm --lib
 
 out=pkg/dist
