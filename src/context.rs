@@ -28,12 +28,17 @@ pub fn context() -> Result<JsValue, JsValue> {
     }
 
     let (source, text) = locate()?;
-    let context = JSON::parse(&text).map_err(|error| {
+    let context = JSON::parse(text.trim_start_matches('\u{feff}')).map_err(|error| {
         context_error(&format!(
             "the execution context in {source} is not JSON: {}",
             describe(&error)
         ))
     })?;
+    if !context.is_object() || js_sys::Array::is_array(&context) {
+        return Err(context_error(&format!(
+            "the execution context in {source} is not a JSON object"
+        )));
+    }
     CONTEXT.with(|cell| cell.get_or_init(|| context.clone()).clone());
     Ok(context)
 }

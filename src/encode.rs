@@ -87,37 +87,76 @@ fn convert(value: JsValue, nonce: &str) -> JsValue {
             .unwrap_or(value);
     }
     if value.is_instance_of::<js_sys::Set>() || is_typed_array(&value) {
-        return Array::from(&value).into();
+        return host::array_from(&value).map(JsValue::from).unwrap_or(value);
+    }
+    if is_boxed_bigint(&value) {
+        return JsValue::from_str(&bigint_mark(nonce, &host::string_of(&value)));
     }
     value
 }
 
-/// One value to check, with the path that leads to it.
+/// Deeper values are refused on the checked path: its bookkeeping grows with the depth.
+const MAX_CHECKED_DEPTH: usize = 10_000;
+
+/// One step of a path: the step before it (an index into the list of steps) and its segment.
+/// Paths share their beginnings, so memory grows with the number of values, not with their
+/// depth times their number.
+struct Step {
+    parent: Option<usize>,
+    segment: Segment,
+}
+
+/// One value to check: the key its holder has it under (for `toJSON`), its last step, and
+/// the number of containers above it.
 struct Visit {
     value: JsValue,
     key: JsValue,
-    path: Vec<Segment>,
+    step: Option<usize>,
+    depth: usize,
+}
+
+/// The segments from the root to `step`.
+fn path_of(steps: &[Step], mut step: Option<usize>) -> Vec<Segment> {
+    let mut segments = Vec::new();
+    while let Some(current) = step.and_then(|index| steps.get(index)) {
+        segments.push(current.segment.clone());
+        step = current.parent;
+    }
+    segments.reverse();
+    segments
 }
 
 /// Checks every value below `value`; `Ok(true)` when some need converting, an error text
 /// naming the path of the first value that cannot be sent otherwise.
 fn check(value: &JsValue, root: &str) -> Result<bool, String> {
     let mut conversions = false;
-    // Objects on the path to the value being checked, to find circular references.
-    let mut ancestors: Vec<(JsValue, Vec<Segment>)> = Vec::new();
+    let mut steps: Vec<Step> = Vec::new();
+    // Objects on the path to the value being checked, to find circular references: a JS Set
+    // answers "is it an ancestor" at once, the list gives the ancestor's path for the error.
+    let on_path = js_sys::Set::new(&JsValue::UNDEFINED);
+    let mut ancestors: Vec<(JsValue, Option<usize>)> = Vec::new();
     // `None` marks the end of an object's children: it leaves the ancestors then.
     let mut pending: Vec<Option<Visit>> = vec![Some(Visit {
         value: value.clone(),
         key: JsValue::from_str(""),
-        path: Vec::new(),
+        step: None,
+        depth: 0,
     })];
 
     while let Some(next) = pending.pop() {
-        let Some(Visit { value, key, path }) = next else {
-            ancestors.pop();
+        let Some(Visit {
+            value,
+            key,
+            step,
+            depth,
+        }) = next
+        else {
+            if let Some((object, _)) = ancestors.pop() {
+                on_path.delete(&object);
+            }
             continue;
         };
-        let name = || value_path::render(root, &path);
+        let name = || value_path::render(root, &path_of(&steps, step));
 
         if let Some(date) = value.dyn_ref::<js_sys::Date>() {
             if date.get_time().is_nan() {
@@ -130,7 +169,7 @@ fn check(value: &JsValue, root: &str) -> Result<bool, String> {
         match value.js_typeof().as_string().as_deref() {
             Some("number") => check_number(value.as_f64(), &name)?,
             Some("bigint") => conversions = true,
-            Some("undefined" | "function" | "symbol") if path.is_empty() => {
+            Some("undefined" | "function" | "symbol") if step.is_none() => {
                 return Err(format!("{} has no JSON form", name()));
             }
             Some("object") if !value.is_null() => {
@@ -138,11 +177,20 @@ fn check(value: &JsValue, root: &str) -> Result<bool, String> {
                     check_number(Some(unboxed), &name)?;
                     continue;
                 }
-                if let Some((_, earlier)) = ancestors.iter().find(|(object, _)| *object == value) {
+                if is_boxed_bigint(&value) {
+                    conversions = true;
+                    continue;
+                }
+                if on_path.has(&value) {
+                    let earlier = ancestors
+                        .iter()
+                        .find(|(object, _)| *object == value)
+                        .map(|(_, earlier)| path_of(&steps, *earlier))
+                        .unwrap_or_default();
                     return Err(format!(
                         "{} refers back to {}: a circular structure has no JSON form",
                         name(),
-                        value_path::render(root, earlier)
+                        value_path::render(root, &earlier)
                     ));
                 }
                 if let Some(class) = refused_class(&value) {
@@ -156,18 +204,28 @@ fn check(value: &JsValue, root: &str) -> Result<bool, String> {
                         name()
                     ));
                 }
+                if depth >= MAX_CHECKED_DEPTH {
+                    return Err(format!(
+                        "{} is nested deeper than {MAX_CHECKED_DEPTH} levels",
+                        name()
+                    ));
+                }
 
                 let children = children(&value, &name)?;
                 conversions |= children.converted;
-                ancestors.push((value.clone(), path.clone()));
+                on_path.add(&value);
+                ancestors.push((value.clone(), step));
                 pending.push(None);
                 for (segment, child_key, child) in children.entries.into_iter().rev() {
-                    let mut child_path = path.clone();
-                    child_path.push(segment);
+                    steps.push(Step {
+                        parent: step,
+                        segment,
+                    });
                     pending.push(Some(Visit {
                         value: child,
                         key: child_key,
-                        path: child_path,
+                        step: Some(steps.len() - 1),
+                        depth: depth + 1,
                     }));
                 }
             }
@@ -187,7 +245,7 @@ fn children(value: &JsValue, name: &dyn Fn() -> String) -> Result<Children, Stri
     let unreadable = |error: JsValue| format!("{} could not be read: {}", name(), describe(&error));
 
     if value.is_instance_of::<js_sys::Map>() {
-        let pairs = Array::from(value);
+        let pairs = host::array_from(value).map_err(unreadable)?;
         let mut entries = Vec::new();
         for pair in pairs.iter() {
             let pair: Array = pair.unchecked_into();
@@ -209,11 +267,8 @@ fn children(value: &JsValue, name: &dyn Fn() -> String) -> Result<Children, Stri
 
     let indexed = value.is_instance_of::<js_sys::Set>() || is_typed_array(value);
     if indexed || host::is_array(value) {
-        let items = if indexed {
-            Array::from(value)
-        } else {
-            value.clone().unchecked_into()
-        };
+        // A copy made by the host: a detached buffer or a Proxy's trap throws there, not here.
+        let items = host::array_from(value).map_err(unreadable)?;
         let entries = items
             .iter()
             .enumerate()
@@ -233,6 +288,14 @@ fn children(value: &JsValue, name: &dyn Fn() -> String) -> Result<Children, Stri
     }
 
     let pairs = host::object_entries(value).map_err(unreadable)?;
+    if pairs.length() == 0 {
+        if let Some(class) = opaque_class(value) {
+            return Err(format!(
+                "{} is {class} with no enumerable data, which JSON would write as {{}}",
+                name()
+            ));
+        }
+    }
     let entries = pairs
         .iter()
         .map(|pair| {
@@ -287,6 +350,31 @@ fn unbox_number(value: &JsValue) -> Option<f64> {
         return None;
     }
     Some(value.unchecked_ref::<js_sys::Number>().value_of())
+}
+
+/// For an object whose prototype is neither `Object.prototype` nor null: its class, as
+/// "a Date", "an instance of Foo". Such an object with no own data is not a record.
+fn opaque_class(value: &JsValue) -> Option<String> {
+    let prototype = Reflect::get_prototype_of(value).ok()?;
+    let object_prototype = Reflect::get_prototype_of(&Object::new()).ok()?;
+    if prototype.is_null() || JsValue::from(prototype.clone()) == JsValue::from(object_prototype) {
+        return None;
+    }
+    let name = Reflect::get(&prototype, &JsValue::from_str("constructor"))
+        .ok()
+        .and_then(|constructor| Reflect::get(&constructor, &JsValue::from_str("name")).ok())
+        .and_then(|name| name.as_string())
+        .filter(|name| !name.is_empty());
+    Some(match name {
+        Some(name) => format!("an instance of {name}"),
+        None => "an object of another class".to_owned(),
+    })
+}
+
+/// A `BigInt` object (`Object(5n)`), which `JSON.stringify` refuses as it refuses a bigint.
+fn is_boxed_bigint(value: &JsValue) -> bool {
+    Reflect::get(&js_sys::global(), &JsValue::from_str("BigInt"))
+        .is_ok_and(|constructor| host::instance_of(value, &constructor).unwrap_or(false))
 }
 
 fn is_typed_array(value: &JsValue) -> bool {

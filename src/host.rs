@@ -27,6 +27,10 @@ extern "C" {
     #[wasm_bindgen(js_namespace = Object, js_name = assign, catch)]
     pub fn object_assign(target: &js_sys::Object, source: &JsValue) -> Result<JsValue, JsValue>;
 
+    /// `Array.from(value)`: a detached buffer or a Proxy's trap may throw.
+    #[wasm_bindgen(js_namespace = Array, js_name = from, catch)]
+    pub fn array_from(value: &JsValue) -> Result<js_sys::Array, JsValue>;
+
     #[wasm_bindgen(js_namespace = Array, js_name = isArray, catch)]
     fn array_is_array(value: &JsValue) -> Result<bool, JsValue>;
 

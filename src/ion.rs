@@ -2995,7 +2995,11 @@ mod tests {
             Some(42.0)
         }
         let values = read_with("[1.5e0, 2.5, 7]", answer).unwrap_or_default();
-        let numbers = [PlainValue::Number(42.0), PlainValue::Number(42.0), PlainValue::Number(7.0)];
+        let numbers = [
+            PlainValue::Number(42.0),
+            PlainValue::Number(42.0),
+            PlainValue::Number(7.0),
+        ];
         assert_eq!(values, [PlainValue::List(numbers.to_vec())]);
 
         fn refuse(_: &str) -> Option<f64> {

@@ -297,9 +297,9 @@ fn tag_object(context: &str, tags: &JsValue) -> Result<Object, JsValue> {
     }
     // No prototype: a `__proto__` tag stays a tag instead of replacing the prototype.
     let normalized = Object::create(JsValue::NULL.unchecked_ref());
-    if !is_plain_object(tags) {
+    if !is_plain_object(tags) || tags.is_instance_of::<js_sys::Map>() {
         return Err(type_error(&format!(
-            "{context}: tags must be an object of strings"
+            "{context}: tags must be a plain object of strings, numbers or booleans"
         )));
     }
 

@@ -92,11 +92,12 @@ fn to_js(value: &PlainValue) -> Result<JsValue, JsValue> {
             array.into()
         }
         PlainValue::Object(fields) => {
-            let object = Object::new();
+            // Object.fromEntries defines own properties: a `__proto__` field stays a field.
+            let entries = Array::new();
             for (name, field) in fields {
-                Reflect::set(&object, &JsValue::from_str(name), &to_js(field)?)?;
+                entries.push(&Array::of2(&JsValue::from_str(name), &to_js(field)?));
             }
-            object.into()
+            Object::from_entries(&entries)?.into()
         }
     })
 }

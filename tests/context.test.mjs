@@ -100,6 +100,9 @@ test('outside a task, and for broken sources, a KestraError says what is wrong',
     const notJson = run(describe, { cwd: dir, env: { KESTRA_CONTEXT: 'e30K!!' } });
     assert.match(notJson[1], /KESTRA_CONTEXT is not valid base64/);
 
+    const array = run(describe, { cwd: dir, env: { KESTRA_CONTEXT: btoa('[1,2]') } });
+    assert.match(array[1], /KESTRA_CONTEXT is not a JSON object/);
+
     writeFileSync(join(dir, 'bad.json'), '{"a":');
     const broken = run(describe, {
       cwd: dir,

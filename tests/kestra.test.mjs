@@ -208,6 +208,41 @@ describe('frames', () => {
     }
   });
 
+  test('very deep values give a TypeError, and the module keeps working', () => {
+    let deep = 1;
+    for (let level = 0; level < 100000; level += 1) deep = [deep];
+    const lines = linesOf(() => {
+      assert.throws(() => Kestra.outputs({ deep }), (error) => {
+        assert.ok(error instanceof TypeError, String(error));
+        assert.match(error.message, /^Kestra\.outputs: outputs\.deep(\[0\])+ is nested deeper/);
+        return true;
+      });
+    });
+    assert.deepEqual(lines, []);
+    const big = 'y'.repeat(1_000_000);
+    const { message } = frameOf(() => Kestra.outputs({ big, separator: '\u2028' }));
+    assert.equal(message.outputs.big.length, 1_000_000);
+  });
+
+  test('boxed BigInts, empty class instances and detached buffers are handled', () => {
+    const { message } = frameOf(() => Kestra.outputs({ d: [{ e: Object(5n) }] }));
+    assert.deepEqual(message.outputs, { d: [{ e: 5 }] });
+
+    const generator = (function* numbers() {})();
+    const buffer = new ArrayBuffer(8);
+    const view = new Uint8Array(buffer);
+    structuredClone(buffer, { transfer: [buffer] });
+    const cases = [
+      [{ g: generator }, /outputs\.g is an object of another class with no enumerable/],
+      [{ f: new Intl.NumberFormat() }, /outputs\.f is an instance of NumberFormat/],
+      [{ t: { toJSON: () => new Date() } }, /outputs\.t is an instance of Date/],
+      [{ a: view }, /Kestra\.outputs: outputs\.a could not be read/],
+    ];
+    for (const [value, expected] of cases) {
+      assert.throws(() => linesOf(() => Kestra.outputs(value)), expected);
+    }
+  });
+
   test('a legitimate null or empty object is sent as it is', () => {
     const { message } = frameOf(() => Kestra.outputs({ a: null, b: {}, c: 'null {} {"0":' }));
     assert.deepEqual(message.outputs, { a: null, b: {}, c: 'null {} {"0":' });
@@ -306,7 +341,8 @@ describe('metrics', () => {
       assert.throws(() => Kestra.gauge('g', Infinity), /finite/);
       assert.throws(() => Kestra.timer('t', -1), /zero or more/);
       assert.throws(() => Kestra.counter('c', 1, { bad: {} }), /tag 'bad'/);
-      assert.throws(() => Kestra.counter('c', 1, 'env=prod'), /tags must be an object/);
+      assert.throws(() => Kestra.counter('c', 1, 'env=prod'), /tags must be a plain object/);
+      assert.throws(() => Kestra.counter('c', 1, new Map([['k', 'v']])), /tags must be a plain/);
       assert.throws(() => Kestra._metrics('c', 'histogram', 1), /type must be/);
       let ran = false;
       assert.throws(() => Kestra.timer('t', () => {

@@ -78,3 +78,12 @@ test('big integers become BigInts, blobs bytes', () => {
   assert.deepEqual([...row.b], [104, 105]);
   assert.equal(row.s, 'sym');
 });
+
+test('a __proto__ field stays an own field', () => {
+  const bytes = new TextEncoder().encode('{__proto__: {polluted: 1}, b: 2}\n{"__proto__": 5}');
+  const [first, second] = Kestra.read(bytes);
+  assert.equal(Object.getPrototypeOf(first), Object.prototype);
+  assert.equal(first.polluted, undefined);
+  assert.deepEqual(Object.keys(first), ['__proto__', 'b']);
+  assert.deepEqual(Object.getOwnPropertyDescriptor(second, '__proto__').value, 5);
+});

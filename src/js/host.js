@@ -130,7 +130,7 @@ export function printMetricIfValid(name, type, value, tags) {
 
     let sentTags = noTags;
     if (tags !== undefined && tags !== null) {
-      if (typeof tags !== 'object' || Array.isArray(tags)) return false;
+      if (typeof tags !== 'object' || Array.isArray(tags) || tags instanceof Map) return false;
       sentTags = {};
       for (const key of Object.keys(tags)) {
         // Assigning it would replace the prototype: Rust's path keeps it as a tag.
