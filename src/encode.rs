@@ -18,6 +18,8 @@
 //! | typed array | an array of numbers |
 //! | `NaN`, `Infinity`, invalid `Date`, circular reference | refused |
 //! | `ArrayBuffer`, `DataView`, `RegExp`, `Error`, `Promise`, weak collections, `Blob` | refused |
+//! | instance of another class with no own data (generator, `Intl` object) | refused |
+//! | nesting deeper than 10,000 levels | refused |
 
 use js_sys::{Array, ArrayBuffer, Function, JsString, Object, Reflect, JSON};
 use wasm_bindgen::prelude::*;
