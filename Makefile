@@ -8,8 +8,8 @@ demo: package emulator
 
 test: package emulator
 	cargo test --workspace
-	node --test --test-concurrency=1 tests/
 	node benches/run.mjs --quick
+	node --test --test-concurrency=1 tests/
 
 tools:
 	scripts/install-tools.sh
