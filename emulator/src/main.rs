@@ -1,5 +1,6 @@
 //! `kestra-emulator`: a local server that answers like Kestra's API and runs simple flows.
 
+mod controls;
 mod errors;
 mod expr;
 mod flow;
@@ -23,7 +24,7 @@ use crate::store::{lock, App, Config};
 
 const USAGE: &str = "\
 Usage: kestra-emulator --flows <dir> [--port <n>] [--basic-auth <user>:<password>]
-                       [--work-dir <dir>]
+                       [--work-dir <dir>] [--test-controls]
 
 A local server that answers like Kestra's API (1.3) and runs simple flows.
 
@@ -33,6 +34,8 @@ Options:
   --basic-auth <user>:<pass>  require these credentials on /api/v1/**
   --work-dir <dir>            parent of the task working directories; a node_modules
                               directory placed here is visible to the scripts
+  --test-controls             serve /_emulator/ routes that inject faults, count
+                              requests and list executions
   --help                      print this help";
 
 /// Parsed command line.
@@ -42,6 +45,7 @@ struct Args {
     port: u16,
     auth: Option<(String, String)>,
     work_dir: Option<PathBuf>,
+    test_controls: bool,
 }
 
 /// What the command line asks for.
@@ -56,6 +60,7 @@ fn parse_args(args: &[String]) -> Result<Command, String> {
     let mut port = 0;
     let mut auth = None;
     let mut work_dir = None;
+    let mut test_controls = false;
     let mut iter = args.iter();
     while let Some(arg) = iter.next() {
         let (name, inline) = match arg.split_once('=') {
@@ -64,6 +69,10 @@ fn parse_args(args: &[String]) -> Result<Command, String> {
         };
         if name == "--help" || name == "-h" {
             return Ok(Command::Help);
+        }
+        if name == "--test-controls" && inline.is_none() {
+            test_controls = true;
+            continue;
         }
         let known = ["--flows", "--port", "--basic-auth", "--work-dir"];
         if !known.contains(&name) {
@@ -98,6 +107,7 @@ fn parse_args(args: &[String]) -> Result<Command, String> {
         port,
         auth,
         work_dir,
+        test_controls,
     }))
 }
 
@@ -195,6 +205,8 @@ async fn run(args: Args) -> Result<(), String> {
         storage_dir: storage_dir.clone(),
         work_dir: work_dir.clone(),
         auth: args.auth,
+        test_controls: args.test_controls,
+        legacy_routes: false,
     };
     let app = Arc::new(App::new(config));
 
@@ -274,6 +286,7 @@ mod tests {
             "a@b.c:Pass:word1",
             "--work-dir",
             "w",
+            "--test-controls",
         ]));
         assert_eq!(
             parsed,
@@ -282,6 +295,7 @@ mod tests {
                 port: 8080,
                 auth: Some(("a@b.c".to_string(), "Pass:word1".to_string())),
                 work_dir: Some(PathBuf::from("w")),
+                test_controls: true,
             }))
         );
         assert_eq!(parse_args(&strings(&["--help"])), Ok(Command::Help));

@@ -15,6 +15,7 @@ use base64::Engine;
 use percent_encoding::{percent_decode_str, utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
 use serde_json::{json, Value};
 
+use crate::controls;
 use crate::errors::{json_error, ApiError};
 use crate::inputs;
 use crate::labels;
@@ -51,13 +52,33 @@ pub fn router(app: Shared) -> Router {
         )
         .route("/api/v1/{tenant}/logs/{a}", get(get_logs))
         .route("/api/v1/{tenant}/logs/{a}/download", get(download_logs))
-        .route("/api/v1/{tenant}/metrics/{a}", get(get_metrics))
+        .route("/api/v1/{tenant}/metrics/{a}", get(get_metrics));
+    let api = if app.config.test_controls {
+        api.route(
+            "/_emulator/faults",
+            post(controls::add_fault)
+                .get(controls::list_faults)
+                .delete(controls::clear_faults),
+        )
+        .route(
+            "/_emulator/requests",
+            get(controls::request_counts).delete(controls::clear_counts),
+        )
+        .route("/_emulator/executions", get(controls::executions))
+    } else {
+        api
+    };
+    let api = api
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(axum::extract::DefaultBodyLimit::disable());
     api.layer(middleware::from_fn_with_state(
         Arc::clone(&app),
         authenticate,
+    ))
+    .layer(middleware::from_fn_with_state(
+        Arc::clone(&app),
+        controls::inject,
     ))
     .with_state(app)
 }

@@ -6,6 +6,7 @@ use std::sync::{Mutex, MutexGuard};
 
 use tokio::sync::watch;
 
+use crate::controls::Controls;
 use crate::flow::Flow;
 use crate::model::{Execution, LogEntry, MetricEntry};
 
@@ -21,6 +22,8 @@ pub struct Record {
     pub updates: watch::Sender<u64>,
     /// Set to true to kill the execution.
     pub kill: watch::Sender<bool>,
+    /// Creation order.
+    seq: u64,
 }
 
 /// Start-up settings.
@@ -35,6 +38,10 @@ pub struct Config {
     pub work_dir: PathBuf,
     /// Basic-auth credentials, when required.
     pub auth: Option<(String, String)>,
+    /// Whether the `/_emulator/` test controls are served.
+    pub test_controls: bool,
+    /// Whether the tenant-less paths of Kestra 0.22 and older are served too.
+    pub legacy_routes: bool,
 }
 
 /// The state of the whole server.
@@ -42,6 +49,9 @@ pub struct App {
     /// Start-up settings.
     pub config: Config,
     records: Mutex<HashMap<String, Record>>,
+    next_seq: Mutex<u64>,
+    /// Queued faults and request counts of the test controls.
+    pub controls: Controls,
     /// Process groups of running task processes, killed on shutdown.
     pub process_groups: Mutex<HashSet<i32>>,
 }
@@ -60,18 +70,26 @@ impl App {
         App {
             config,
             records: Mutex::new(HashMap::new()),
+            next_seq: Mutex::new(0),
+            controls: Controls::default(),
             process_groups: Mutex::default(),
         }
     }
 
     /// Stores a new execution.
     pub fn insert(&self, execution: Execution, logs: Vec<LogEntry>) {
+        let seq = {
+            let mut next = lock(&self.next_seq);
+            *next += 1;
+            *next
+        };
         let record = Record {
             execution: execution.clone(),
             logs,
             metrics: Vec::new(),
             updates: watch::channel(0).0,
             kill: watch::channel(false).0,
+            seq,
         };
         lock(&self.records).insert(execution.id.clone(), record);
     }
@@ -93,6 +111,16 @@ impl App {
     /// A copy of an execution.
     pub fn execution(&self, id: &str) -> Option<Execution> {
         self.read(id, |record| record.execution.clone())
+    }
+
+    /// Copies of every execution, oldest first.
+    pub fn all_executions(&self) -> Vec<Execution> {
+        let records = lock(&self.records);
+        let mut all: Vec<&Record> = records.values().collect();
+        all.sort_by_key(|record| record.seq);
+        all.into_iter()
+            .map(|record| record.execution.clone())
+            .collect()
     }
 
     /// A receiver that sees every later change of an execution.
