@@ -11,7 +11,7 @@ use serde_json::{json, Value};
 use tokio::sync::mpsc;
 
 use crate::model::{format_instant, now_micros};
-use crate::server::FOLLOW_POLL;
+use crate::server::{One, FOLLOW_POLL};
 use crate::store::App;
 
 /// Formats one event; the phase travels in the SSE `id`, there is no `event:` line.
@@ -23,7 +23,7 @@ pub fn sse_event(phase: &str, data: &Value) -> String {
 /// Streams `start`, then `progress` per change, then `end` with the final execution.
 pub async fn follow_execution(
     State(app): State<Arc<App>>,
-    Path((_tenant, id)): Path<(String, String)>,
+    Path(One { a: id }): Path<One>,
 ) -> Response {
     let (sender, receiver) = mpsc::channel::<String>(16);
     tokio::spawn(produce(app, id, sender));

@@ -24,7 +24,7 @@ use crate::store::{lock, App, Config};
 
 const USAGE: &str = "\
 Usage: kestra-emulator --flows <dir> [--port <n>] [--basic-auth <user>:<password>]
-                       [--work-dir <dir>] [--test-controls]
+                       [--work-dir <dir>] [--test-controls] [--legacy-routes]
 
 A local server that answers like Kestra's API (1.3) and runs simple flows.
 
@@ -36,6 +36,8 @@ Options:
                               directory placed here is visible to the scripts
   --test-controls             serve /_emulator/ routes that inject faults, count
                               requests and list executions
+  --legacy-routes             also serve the tenant-less paths of Kestra 0.22 and older
+                              (/api/v1/executions/..., /api/v1/logs/...)
   --help                      print this help";
 
 /// Parsed command line.
@@ -46,6 +48,7 @@ struct Args {
     auth: Option<(String, String)>,
     work_dir: Option<PathBuf>,
     test_controls: bool,
+    legacy_routes: bool,
 }
 
 /// What the command line asks for.
@@ -61,6 +64,7 @@ fn parse_args(args: &[String]) -> Result<Command, String> {
     let mut auth = None;
     let mut work_dir = None;
     let mut test_controls = false;
+    let mut legacy_routes = false;
     let mut iter = args.iter();
     while let Some(arg) = iter.next() {
         let (name, inline) = match arg.split_once('=') {
@@ -72,6 +76,10 @@ fn parse_args(args: &[String]) -> Result<Command, String> {
         }
         if name == "--test-controls" && inline.is_none() {
             test_controls = true;
+            continue;
+        }
+        if name == "--legacy-routes" && inline.is_none() {
+            legacy_routes = true;
             continue;
         }
         let known = ["--flows", "--port", "--basic-auth", "--work-dir"];
@@ -108,6 +116,7 @@ fn parse_args(args: &[String]) -> Result<Command, String> {
         auth,
         work_dir,
         test_controls,
+        legacy_routes,
     }))
 }
 
@@ -206,7 +215,7 @@ async fn run(args: Args) -> Result<(), String> {
         work_dir: work_dir.clone(),
         auth: args.auth,
         test_controls: args.test_controls,
-        legacy_routes: false,
+        legacy_routes: args.legacy_routes,
     };
     let app = Arc::new(App::new(config));
 
@@ -287,6 +296,7 @@ mod tests {
             "--work-dir",
             "w",
             "--test-controls",
+            "--legacy-routes",
         ]));
         assert_eq!(
             parsed,
@@ -296,6 +306,7 @@ mod tests {
                 auth: Some(("a@b.c".to_string(), "Pass:word1".to_string())),
                 work_dir: Some(PathBuf::from("w")),
                 test_controls: true,
+                legacy_routes: true,
             }))
         );
         assert_eq!(parse_args(&strings(&["--help"])), Ok(Command::Help));

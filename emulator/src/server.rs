@@ -13,6 +13,7 @@ use axum::routing::{delete, get, post};
 use axum::{Json, Router};
 use base64::Engine;
 use percent_encoding::{percent_decode_str, utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
+use serde::Deserialize;
 use serde_json::{json, Value};
 
 use crate::controls;
@@ -34,25 +35,51 @@ const URI_SEGMENT: &AsciiSet = &NON_ALPHANUMERIC
     .remove(b'.')
     .remove(b'~');
 
-/// Builds the router.
-pub fn router(app: Shared) -> Router {
-    let api = Router::new()
+/// The path parameter of a route with one (ignoring the tenant).
+#[derive(Deserialize)]
+pub struct One {
+    /// The execution id, or the namespace of a create call.
+    pub a: String,
+}
+
+/// The path parameters of a create route (ignoring the tenant).
+#[derive(Deserialize)]
+pub struct Two {
+    /// The namespace.
+    pub a: String,
+    /// The flow id.
+    pub b: String,
+}
+
+/// Adds the execution and log routes under `prefix` (with or without a tenant segment).
+fn api_routes(router: Router<Shared>, prefix: &str) -> Router<Shared> {
+    router
         .route(
-            "/api/v1/{tenant}/executions/{a}/{b}",
+            &format!("{prefix}/executions/{{a}}/{{b}}"),
             post(create_execution),
         )
-        .route("/api/v1/{tenant}/executions/{a}", get(get_execution))
+        .route(&format!("{prefix}/executions/{{a}}"), get(get_execution))
         .route(
-            "/api/v1/{tenant}/executions/{a}/follow",
+            &format!("{prefix}/executions/{{a}}/follow"),
             get(crate::follow::follow_execution).post(create_execution_of_follow),
         )
         .route(
-            "/api/v1/{tenant}/executions/{a}/kill",
+            &format!("{prefix}/executions/{{a}}/kill"),
             delete(kill_execution),
         )
-        .route("/api/v1/{tenant}/logs/{a}", get(get_logs))
-        .route("/api/v1/{tenant}/logs/{a}/download", get(download_logs))
-        .route("/api/v1/{tenant}/metrics/{a}", get(get_metrics));
+        .route(&format!("{prefix}/logs/{{a}}"), get(get_logs))
+        .route(&format!("{prefix}/logs/{{a}}/download"), get(download_logs))
+        .route(&format!("{prefix}/metrics/{{a}}"), get(get_metrics))
+}
+
+/// Builds the router.
+pub fn router(app: Shared) -> Router {
+    let api = api_routes(Router::new(), "/api/v1/{tenant}");
+    let api = if app.config.legacy_routes {
+        api_routes(api, "/api/v1")
+    } else {
+        api
+    };
     let api = if app.config.test_controls {
         api.route(
             "/_emulator/faults",
@@ -250,7 +277,10 @@ fn safe_file_name(name: &str) -> String {
 
 async fn create_execution(
     State(app): State<Shared>,
-    Path((_tenant, namespace, flow_id)): Path<(String, String, String)>,
+    Path(Two {
+        a: namespace,
+        b: flow_id,
+    }): Path<Two>,
     OriginalUri(uri): OriginalUri,
     RawQuery(raw_query): RawQuery,
     request: Request,
@@ -262,7 +292,7 @@ async fn create_execution(
 /// before the flow-id parameter, but `follow` is a valid flow id, so it is created here.
 async fn create_execution_of_follow(
     State(app): State<Shared>,
-    Path((_tenant, namespace)): Path<(String, String)>,
+    Path(One { a: namespace }): Path<One>,
     OriginalUri(uri): OriginalUri,
     RawQuery(raw_query): RawQuery,
     request: Request,
@@ -439,7 +469,7 @@ async fn create(
 
 async fn get_execution(
     State(app): State<Shared>,
-    Path((_tenant, id)): Path<(String, String)>,
+    Path(One { a: id }): Path<One>,
     OriginalUri(uri): OriginalUri,
 ) -> Response {
     match app.execution(&id) {
@@ -450,7 +480,7 @@ async fn get_execution(
 
 async fn kill_execution(
     State(app): State<Shared>,
-    Path((_tenant, id)): Path<(String, String)>,
+    Path(One { a: id }): Path<One>,
     OriginalUri(uri): OriginalUri,
     RawQuery(raw_query): RawQuery,
 ) -> Response {
@@ -502,7 +532,7 @@ fn log_filter(raw_query: Option<&str>) -> LogFilter {
 
 async fn get_logs(
     State(app): State<Shared>,
-    Path((_tenant, id)): Path<(String, String)>,
+    Path(One { a: id }): Path<One>,
     RawQuery(raw_query): RawQuery,
 ) -> Response {
     let filter = log_filter(raw_query.as_deref());
@@ -524,7 +554,7 @@ async fn get_logs(
 
 async fn download_logs(
     State(app): State<Shared>,
-    Path((_tenant, id)): Path<(String, String)>,
+    Path(One { a: id }): Path<One>,
     OriginalUri(uri): OriginalUri,
     RawQuery(raw_query): RawQuery,
 ) -> Response {
@@ -559,10 +589,7 @@ async fn download_logs(
     response
 }
 
-async fn get_metrics(
-    State(app): State<Shared>,
-    Path((_tenant, id)): Path<(String, String)>,
-) -> Response {
+async fn get_metrics(State(app): State<Shared>, Path(One { a: id }): Path<One>) -> Response {
     let metrics = app
         .read(&id, |record| record.metrics.clone())
         .unwrap_or_default();
