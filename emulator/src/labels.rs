@@ -1,6 +1,6 @@
 //! Execution labels: the `labels=key:value` query parameters and the order Kestra stores them in.
 
-use crate::errors::ApiError;
+use crate::errors::{ApiError, Problem};
 use crate::model::Label;
 
 /// Splits a string the way Java's `String.split("[: ]+")` does: on runs of `:` and spaces,
@@ -44,7 +44,10 @@ pub fn parse_query_labels(values: &[String]) -> Result<Vec<Label>, ApiError> {
         let parts = java_split(raw);
         let key = match parts.first() {
             Some(key) if parts.len() >= 2 && !key.is_empty() => key.to_string(),
-            _ => return Err(ApiError::http_status(422, "Invalid queryString parameter")),
+            _ => {
+                let error = ApiError::http_status(422, "Invalid queryString parameter");
+                return Err(error.with_problem(Problem::InvalidArgument));
+            }
         };
 
         // The value is everything after the separator run that follows the key, so URLs and

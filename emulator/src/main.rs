@@ -20,11 +20,12 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use crate::flow::Flow;
-use crate::store::{lock, App, Config};
+use crate::store::{lock, ApiVersion, App, Config};
 
 const USAGE: &str = "\
 Usage: kestra-emulator --flows <dir> [--port <n>] [--basic-auth <user>:<password>]
                        [--work-dir <dir>] [--test-controls] [--legacy-routes]
+                       [--kestra-version 1.3|2.1]
 
 A local server that answers like Kestra's API (1.3) and runs simple flows.
 
@@ -38,6 +39,8 @@ Options:
                               requests and list executions
   --legacy-routes             also serve the tenant-less paths of Kestra 0.22 and older
                               (/api/v1/executions/..., /api/v1/logs/...)
+  --kestra-version <v>        1.3 (default): JsonError bodies, DELETE .../kill;
+                              2.1: problem+json bodies, DELETE .../actions/kill
   --help                      print this help";
 
 /// Parsed command line.
@@ -49,6 +52,7 @@ struct Args {
     work_dir: Option<PathBuf>,
     test_controls: bool,
     legacy_routes: bool,
+    version: ApiVersion,
 }
 
 /// What the command line asks for.
@@ -65,6 +69,7 @@ fn parse_args(args: &[String]) -> Result<Command, String> {
     let mut work_dir = None;
     let mut test_controls = false;
     let mut legacy_routes = false;
+    let mut version = ApiVersion::V1_3;
     let mut iter = args.iter();
     while let Some(arg) = iter.next() {
         let (name, inline) = match arg.split_once('=') {
@@ -82,7 +87,13 @@ fn parse_args(args: &[String]) -> Result<Command, String> {
             legacy_routes = true;
             continue;
         }
-        let known = ["--flows", "--port", "--basic-auth", "--work-dir"];
+        let known = [
+            "--flows",
+            "--port",
+            "--basic-auth",
+            "--work-dir",
+            "--kestra-version",
+        ];
         if !known.contains(&name) {
             return Err(format!("unknown argument `{arg}`"));
         }
@@ -106,6 +117,13 @@ fn parse_args(args: &[String]) -> Result<Command, String> {
                     .ok_or("`--basic-auth` must look like <user>:<password>")?;
                 auth = Some((user.to_string(), password.to_string()));
             }
+            "--kestra-version" => {
+                version = match value.as_str() {
+                    "1.3" => ApiVersion::V1_3,
+                    "2.1" => ApiVersion::V2_1,
+                    _ => return Err(format!("unknown Kestra version `{value}` (1.3 or 2.1)")),
+                };
+            }
             _ => work_dir = Some(PathBuf::from(value)),
         }
     }
@@ -117,6 +135,7 @@ fn parse_args(args: &[String]) -> Result<Command, String> {
         work_dir,
         test_controls,
         legacy_routes,
+        version,
     }))
 }
 
@@ -216,6 +235,7 @@ async fn run(args: Args) -> Result<(), String> {
         auth: args.auth,
         test_controls: args.test_controls,
         legacy_routes: args.legacy_routes,
+        version: args.version,
     };
     let app = Arc::new(App::new(config));
 
@@ -297,6 +317,7 @@ mod tests {
             "w",
             "--test-controls",
             "--legacy-routes",
+            "--kestra-version=2.1",
         ]));
         assert_eq!(
             parsed,
@@ -307,6 +328,7 @@ mod tests {
                 work_dir: Some(PathBuf::from("w")),
                 test_controls: true,
                 legacy_routes: true,
+                version: ApiVersion::V2_1,
             }))
         );
         assert_eq!(parse_args(&strings(&["--help"])), Ok(Command::Help));
@@ -318,6 +340,7 @@ mod tests {
         assert!(parse_args(&strings(&["--flows"])).is_err());
         assert!(parse_args(&strings(&["--flows", "f", "--verbose"])).is_err());
         assert!(parse_args(&strings(&["--flows", "f", "--port", "x"])).is_err());
+        assert!(parse_args(&strings(&["--flows", "f", "--kestra-version", "2.0"])).is_err());
         assert!(parse_args(&strings(&["--flows", "f", "--basic-auth", "nopass"])).is_err());
     }
 }

@@ -17,14 +17,14 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 
 use crate::controls;
-use crate::errors::{json_error, ApiError};
+use crate::errors::{json_error, problem_document, ApiError, Problem};
 use crate::inputs;
 use crate::labels;
 use crate::model::{
     new_id, now_micros, Execution, Level, Metadata, State as ExecState, StateType, TENANT,
 };
 use crate::runner;
-use crate::store::App;
+use crate::store::{ApiVersion, App};
 
 type Shared = Arc<App>;
 
@@ -52,7 +52,17 @@ pub struct Two {
 }
 
 /// Adds the execution and log routes under `prefix` (with or without a tenant segment).
-fn api_routes(router: Router<Shared>, prefix: &str) -> Router<Shared> {
+fn api_routes(router: Router<Shared>, prefix: &str, version: ApiVersion) -> Router<Shared> {
+    let router = match version {
+        ApiVersion::V1_3 => router.route(
+            &format!("{prefix}/executions/{{a}}/kill"),
+            delete(kill_execution),
+        ),
+        ApiVersion::V2_1 => router.route(
+            &format!("{prefix}/executions/{{a}}/actions/kill"),
+            delete(kill_and_wait),
+        ),
+    };
     router
         .route(
             &format!("{prefix}/executions/{{a}}/{{b}}"),
@@ -63,10 +73,6 @@ fn api_routes(router: Router<Shared>, prefix: &str) -> Router<Shared> {
             &format!("{prefix}/executions/{{a}}/follow"),
             get(crate::follow::follow_execution).post(create_execution_of_follow),
         )
-        .route(
-            &format!("{prefix}/executions/{{a}}/kill"),
-            delete(kill_execution),
-        )
         .route(&format!("{prefix}/logs/{{a}}"), get(get_logs))
         .route(&format!("{prefix}/logs/{{a}}/download"), get(download_logs))
         .route(&format!("{prefix}/metrics/{{a}}"), get(get_metrics))
@@ -74,9 +80,9 @@ fn api_routes(router: Router<Shared>, prefix: &str) -> Router<Shared> {
 
 /// Builds the router.
 pub fn router(app: Shared) -> Router {
-    let api = api_routes(Router::new(), "/api/v1/{tenant}");
+    let api = api_routes(Router::new(), "/api/v1/{tenant}", app.config.version);
     let api = if app.config.legacy_routes {
-        api_routes(api, "/api/v1")
+        api_routes(api, "/api/v1", app.config.version)
     } else {
         api
     };
@@ -103,6 +109,7 @@ pub fn router(app: Shared) -> Router {
         Arc::clone(&app),
         authenticate,
     ))
+    .layer(middleware::from_fn_with_state(Arc::clone(&app), problems))
     .layer(middleware::from_fn_with_state(
         Arc::clone(&app),
         controls::inject,
@@ -110,14 +117,67 @@ pub fn router(app: Shared) -> Router {
     .with_state(app)
 }
 
-/// Turns an [`ApiError`] into a response for the request path.
+/// Turns an [`ApiError`] into a 1.x response for the request path; the error rides along so
+/// that [`problems`] can answer the 2.x way instead.
 pub fn error_response(error: &ApiError, path: &str) -> Response {
     let status = StatusCode::from_u16(error.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-    (status, Json(error.body(path))).into_response()
+    let mut response = (status, Json(error.body(path))).into_response();
+    response.extensions_mut().insert(error.clone());
+    response
 }
 
+/// Marks a 404 answered because no route matched.
+#[derive(Clone, Copy)]
+struct Unmatched;
+
 async fn not_found(OriginalUri(uri): OriginalUri) -> Response {
-    error_response(&ApiError::not_found(), uri.path())
+    let mut response = error_response(&ApiError::not_found(), uri.path());
+    response.extensions_mut().insert(Unmatched);
+    response
+}
+
+/// In 2.1 mode, replaces every API error body by a problem document, like Kestra's
+/// `ProblemResponseFilter`; 404s also name the edition and whether a route matched.
+async fn problems(State(app): State<Shared>, request: Request, next: Next) -> Response {
+    let path = request.uri().path().to_string();
+    let response = next.run(request).await;
+    let status = response.status().as_u16();
+    if app.config.version != ApiVersion::V2_1
+        || status < 400
+        || path.starts_with(crate::controls::PREFIX)
+    {
+        return response;
+    }
+    let (mut parts, _) = response.into_parts();
+    let (problem, body) = match parts.extensions.get::<ApiError>() {
+        Some(error) => (error.problem, error.problem_body(&path)),
+        None => {
+            let problem = Problem::by_status(status);
+            (problem, problem_document(problem, None, &path))
+        }
+    };
+    let status =
+        StatusCode::from_u16(problem.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    parts.status = status;
+    parts.headers.remove(header::CONTENT_LENGTH);
+    parts.headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/problem+json"),
+    );
+    if status == StatusCode::NOT_FOUND {
+        let matched = if parts.extensions.get::<Unmatched>().is_some() {
+            "false"
+        } else {
+            "true"
+        };
+        parts
+            .headers
+            .insert("x-kestra-edition", HeaderValue::from_static("OSS"));
+        parts
+            .headers
+            .insert("x-kestra-route-matched", HeaderValue::from_static(matched));
+    }
+    Response::from_parts(parts, Body::from(body.to_string()))
 }
 
 async fn method_not_allowed(OriginalUri(uri): OriginalUri) -> Response {
@@ -389,9 +449,8 @@ async fn create(
             tokio::fs::create_dir_all(&dir).await?;
             tokio::fs::write(dir.join(&file_name), &part.bytes).await
         };
-        stored.await.map_err(|error| ApiError {
-            status: 500,
-            message: format!("Internal server error: Can't upload file: {file_name}: {error}"),
+        stored.await.map_err(|error| {
+            ApiError::internal(&format!("Can't upload file: {file_name}: {error}"))
         })?;
         let uri = format!(
             "kestra:///{}/{}/executions/{}/inputs/{}/{}",
@@ -478,15 +537,33 @@ async fn get_execution(
     }
 }
 
+/// Whether a kill call cascades (`isOnKillCascade`, true unless `false`).
+fn kill_cascades(raw_query: Option<&str>) -> bool {
+    let pairs = query_pairs(raw_query);
+    query_value(&pairs, "isOnKillCascade").is_none_or(|value| !value.eq_ignore_ascii_case("false"))
+}
+
+/// Moves a running execution to KILLING and signals its runner.
+fn request_kill(app: &App, id: &str) {
+    app.update(id, |record| {
+        if record.execution.state.current() != StateType::Killing {
+            record
+                .execution
+                .state
+                .push(StateType::Killing, now_micros());
+        }
+        record.kill.send_replace(true);
+    });
+}
+
+/// 1.x `DELETE .../executions/{id}/kill`: 202 once the kill is requested.
 async fn kill_execution(
     State(app): State<Shared>,
     Path(One { a: id }): Path<One>,
     OriginalUri(uri): OriginalUri,
     RawQuery(raw_query): RawQuery,
 ) -> Response {
-    let pairs = query_pairs(raw_query.as_deref());
-    let cascade = query_value(&pairs, "isOnKillCascade")
-        .is_none_or(|value| !value.eq_ignore_ascii_case("false"));
+    let cascade = kill_cascades(raw_query.as_deref());
     let Some(execution) = app.execution(&id) else {
         return error_response(&ApiError::not_found(), uri.path());
     };
@@ -496,17 +573,50 @@ async fn kill_execution(
         return error_response(&error, uri.path());
     }
     if !terminated {
-        app.update(&id, |record| {
-            if record.execution.state.current() != StateType::Killing {
-                record
-                    .execution
-                    .state
-                    .push(StateType::Killing, now_micros());
-            }
-            record.kill.send_replace(true);
-        });
+        request_kill(&app, &id);
     }
     StatusCode::ACCEPTED.into_response()
+}
+
+/// How long the 2.x kill call waits for the execution to end.
+const KILL_WAIT: Duration = Duration::from_secs(60);
+
+/// 2.x `DELETE .../executions/{id}/actions/kill`: 200 with the execution once it has ended.
+async fn kill_and_wait(
+    State(app): State<Shared>,
+    Path(One { a: id }): Path<One>,
+    OriginalUri(uri): OriginalUri,
+    RawQuery(raw_query): RawQuery,
+) -> Response {
+    let cascade = kill_cascades(raw_query.as_deref());
+    let (Some(execution), Some(mut updates)) = (app.execution(&id), app.subscribe(&id)) else {
+        return error_response(&ApiError::not_found(), uri.path());
+    };
+    if execution.state.current().is_terminated() {
+        if !cascade {
+            let error =
+                ApiError::conflict("Cannot kill execution: execution is already terminated.");
+            return error_response(&error, uri.path());
+        }
+        return Json(execution_json(&app, &execution, false)).into_response();
+    }
+    request_kill(&app, &id);
+    let ended = async {
+        loop {
+            let done = app
+                .execution(&id)
+                .is_none_or(|execution| execution.state.current().is_terminated());
+            if done || updates.changed().await.is_err() {
+                break;
+            }
+        }
+    };
+    // After the wait the execution is answered as it is, ended or not.
+    let _ = tokio::time::timeout(KILL_WAIT, ended).await;
+    match app.execution(&id) {
+        Some(execution) => Json(execution_json(&app, &execution, false)).into_response(),
+        None => error_response(&ApiError::not_found(), uri.path()),
+    }
 }
 
 /// Query filters of the log routes.

@@ -42,6 +42,17 @@ pub struct Config {
     pub test_controls: bool,
     /// Whether the tenant-less paths of Kestra 0.22 and older are served too.
     pub legacy_routes: bool,
+    /// The Kestra line whose API is imitated.
+    pub version: ApiVersion,
+}
+
+/// The Kestra line whose API the server imitates.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ApiVersion {
+    /// 1.3: `JsonError` bodies, `DELETE .../kill` answering 202.
+    V1_3,
+    /// 2.1: problem documents, `DELETE .../actions/kill` answering 200 with the execution.
+    V2_1,
 }
 
 /// The state of the whole server.
