@@ -187,9 +187,7 @@ test('logs as JSON, filtered with minLevel, and downloaded as text', { skip }, a
 
 // Kestra 1.x filters the download with the same minLevel, taskRunId, taskId and attempt
 // parameters as the JSON route; the emulator's download ignores taskRunId.
-const DOWNLOAD_TODO = 'emulator defect: /logs/{id}/download ignores taskRunId';
-
-test('the log download filters by taskRunId like the JSON route', { skip, todo: DOWNLOAD_TODO },
+test('the log download filters by taskRunId like the JSON route', { skip },
   async () => {
     const ended = await createOrders('?wait=true');
     const done = ended.taskRunList.find((run) => run.taskId === 'done').id;

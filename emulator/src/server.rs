@@ -626,6 +626,20 @@ struct LogFilter {
     task_run_id: Option<String>,
 }
 
+impl LogFilter {
+    /// Whether `entry` is selected: at or above the minimum level, of the task (a task id
+    /// wins over a task-run id, as in Kestra).
+    fn accepts(&self, entry: &crate::model::LogEntry) -> bool {
+        let level_ok = self.min_level.is_none_or(|min| entry.level >= min);
+        let task_ok = match (&self.task_id, &self.task_run_id) {
+            (Some(task_id), _) => entry.task_id.as_ref() == Some(task_id),
+            (None, Some(run_id)) => entry.task_run_id.as_ref() == Some(run_id),
+            (None, None) => true,
+        };
+        level_ok && task_ok
+    }
+}
+
 fn log_filter(raw_query: Option<&str>) -> LogFilter {
     let pairs = query_pairs(raw_query);
     let text = |name| {
@@ -651,13 +665,7 @@ async fn get_logs(
         .unwrap_or_default();
     let selected: Vec<_> = logs
         .into_iter()
-        .filter(|entry| filter.min_level.is_none_or(|min| entry.level >= min))
-        .filter(|entry| match (&filter.task_id, &filter.task_run_id) {
-            // A task id wins over a task-run id, as in Kestra.
-            (Some(task_id), _) => entry.task_id.as_ref() == Some(task_id),
-            (None, Some(run_id)) => entry.task_run_id.as_ref() == Some(run_id),
-            (None, None) => true,
-        })
+        .filter(|entry| filter.accepts(entry))
         .collect();
     Json(selected).into_response()
 }
@@ -673,11 +681,7 @@ async fn download_logs(
         let text = record
             .logs
             .iter()
-            .filter(|entry| filter.min_level.is_none_or(|min| entry.level >= min))
-            .filter(|entry| match &filter.task_id {
-                Some(task_id) => entry.task_id.as_ref() == Some(task_id),
-                None => true,
-            })
+            .filter(|entry| filter.accepts(entry))
             .map(|entry| entry.pretty())
             .collect::<Vec<_>>()
             .join("\n");
