@@ -1,6 +1,7 @@
 //! Flow files: the YAML model the emulator runs, and its validation at start-up.
 
 use std::collections::BTreeMap;
+use std::time::Duration;
 
 use serde_json::Value;
 use serde_yaml::Value as Yaml;
@@ -14,6 +15,10 @@ pub const NODE_SCRIPT: &str = "io.kestra.plugin.scripts.node.Script";
 pub const NODE_COMMANDS: &str = "io.kestra.plugin.scripts.node.Commands";
 /// Task type of the log task.
 pub const LOG: &str = "io.kestra.plugin.core.log.Log";
+/// Task type of the sleep task.
+pub const SLEEP: &str = "io.kestra.plugin.core.flow.Sleep";
+/// Task type of the fail task.
+pub const FAIL: &str = "io.kestra.plugin.core.execution.Fail";
 
 /// What a task does.
 #[derive(Debug, Clone, PartialEq)]
@@ -35,6 +40,16 @@ pub enum TaskKind {
         /// Level, INFO by default.
         level: Level,
     },
+    /// Wait, then succeed.
+    Sleep {
+        /// How long to wait.
+        duration: Duration,
+    },
+    /// Fail with a message.
+    Fail {
+        /// Error message (a template).
+        message: String,
+    },
 }
 
 /// A task of a flow.
@@ -42,6 +57,8 @@ pub enum TaskKind {
 pub struct Task {
     /// Task id.
     pub id: String,
+    /// Task type as written in the flow.
+    pub type_name: String,
     /// Behaviour and its properties.
     pub kind: TaskKind,
     /// Commands run before the script or commands (templates).
@@ -176,6 +193,57 @@ fn string_map(map: &Yaml, key: &str, owner: &str) -> Result<BTreeMap<String, Str
     }
 }
 
+/// Reads an ISO-8601 duration the way Java's `Duration.parse` does: `PnDTnHnMn.nS`, letters
+/// in any case, each part optional but at least one present; negative parts are refused.
+pub fn parse_duration(text: &str) -> Result<Duration, String> {
+    let invalid = || format!("`{text}` is not an ISO-8601 duration such as PT1M30S");
+    let upper = text.trim().to_ascii_uppercase();
+    let rest = upper.strip_prefix('P').ok_or_else(invalid)?;
+    let (days, time) = match rest.split_once('T') {
+        Some((days, time)) if !time.is_empty() => (days, time),
+        Some(_) => return Err(invalid()),
+        None => (rest, ""),
+    };
+    let mut seconds = 0.0_f64;
+    let mut parts = 0;
+    let mut read = |section: &str, units: &[(char, f64)]| -> Result<(), String> {
+        let mut number = String::new();
+        let mut next_unit = 0;
+        for ch in section.chars() {
+            if ch.is_ascii_digit() || ch == '.' {
+                number.push(ch);
+                continue;
+            }
+            let position = units
+                .iter()
+                .skip(next_unit)
+                .position(|(unit, _)| *unit == ch)
+                .ok_or_else(invalid)?;
+            let scale = units.get(next_unit + position).map_or(0.0, |unit| unit.1);
+            let value: f64 = number.parse().map_err(|_| invalid())?;
+            // Only seconds may have a fraction.
+            if number.contains('.') && ch != 'S' {
+                return Err(invalid());
+            }
+            seconds += value * scale;
+            parts += 1;
+            next_unit += position + 1;
+            number.clear();
+        }
+        if number.is_empty() {
+            Ok(())
+        } else {
+            Err(invalid())
+        }
+    };
+    read(days, &[('D', 86_400.0)])?;
+    read(time, &[('H', 3600.0), ('M', 60.0), ('S', 1.0)])?;
+    if parts == 0 {
+        return Err(invalid());
+    }
+    Duration::try_from_secs_f64(seconds).map_err(|_| invalid())
+}
+
 fn check_id(text: &str, what: &str, allow_dot: bool, lower_only: bool) -> Result<(), String> {
     let mut chars = text.chars();
     let first_ok = chars.next().is_some_and(|ch| {
@@ -289,10 +357,22 @@ fn parse_task(item: &Yaml) -> Result<Task, String> {
             };
             TaskKind::Log { message, level }
         }
+        SLEEP => TaskKind::Sleep {
+            duration: parse_duration(&required_string(item, "duration", &owner)?)
+                .map_err(|reason| format!("{owner}: `duration`: {reason}"))?,
+        },
+        FAIL => TaskKind::Fail {
+            // Kestra's default message (`Fail.errorMessage`).
+            message: match get(item, "errorMessage") {
+                None => "Task failure".to_string(),
+                Some(_) => required_string(item, "errorMessage", &owner)?,
+            },
+        },
         other => return Err(format!("{owner}: unsupported task type `{other}`")),
     };
     Ok(Task {
         id,
+        type_name,
         kind,
         before_commands: string_list(item, "beforeCommands", &owner)?,
         input_files: string_map(item, "inputFiles", &owner)?,
@@ -491,9 +571,9 @@ outputs:
     #[test]
     fn rejects_bad_flows_with_reasons() {
         let base = "id: a\nnamespace: b\ntasks:\n  - id: t\n    type: ";
-        let unknown = parse_flow(&format!("{base}io.kestra.plugin.core.flow.Pause\n")).unwrap_err();
+        let unknown = parse_flow(&format!("{base}io.kestra.plugin.core.flow.Nope\n")).unwrap_err();
         assert!(
-            unknown.contains("io.kestra.plugin.core.flow.Pause"),
+            unknown.contains("io.kestra.plugin.core.flow.Nope"),
             "{unknown}"
         );
         assert!(
@@ -512,6 +592,21 @@ outputs:
                          tasks:\n  - id: t\n    type: io.kestra.plugin.core.log.Log\n\
                          \x20   message: m\n";
         assert!(parse_flow(bad_input).unwrap_err().contains("SECRET"));
+    }
+
+    #[test]
+    fn durations_parse() {
+        let secs = |text| parse_duration(text).map(|duration| duration.as_secs_f64());
+        assert_eq!(secs("PT0.2S"), Ok(0.2));
+        assert_eq!(secs("PT1M30S"), Ok(90.0));
+        assert_eq!(secs("pt1h"), Ok(3600.0));
+        assert_eq!(secs("P1DT1S"), Ok(86_401.0));
+        assert_eq!(secs("P2D"), Ok(172_800.0));
+        for bad in [
+            "", "P", "PT", "1S", "PT1", "PTS", "PT1S1M", "PT1.5M", "P1H", "PT-1S",
+        ] {
+            assert!(parse_duration(bad).is_err(), "{bad}");
+        }
     }
 
     #[test]

@@ -236,6 +236,18 @@ async fn run_task(
                 Outcome::Failed
             }
         },
+        TaskKind::Sleep { duration } => {
+            tokio::select! {
+                () = tokio::time::sleep(*duration) => Outcome::Success(None),
+                () = wait_for_kill(kill) => Outcome::Killed,
+            }
+        }
+        TaskKind::Fail { message } => {
+            // Kestra throws the rendered message, which the worker logs as the task's error.
+            let text = expr::render(message, ctx).unwrap_or_else(|reason| reason);
+            log(app, id, who, Level::Error, text);
+            Outcome::Failed
+        }
         TaskKind::Script { .. } | TaskKind::Commands { .. } => {
             match run_process(app, id, run_id, task, ctx, kill).await {
                 Ok(outcome) => outcome,
@@ -332,7 +344,9 @@ async fn run_process(
                 lines.push(expr::render(command, ctx)?);
             }
         }
-        TaskKind::Log { .. } => return Err("A log task has no process".to_string()),
+        TaskKind::Log { .. } | TaskKind::Sleep { .. } | TaskKind::Fail { .. } => {
+            return Err("This task has no process".to_string())
+        }
     }
 
     let mut command = Command::new("/bin/sh");

@@ -1,0 +1,145 @@
+//! Core tasks beyond Log: Sleep and Fail, run through the HTTP API.
+
+mod support;
+
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+use support::*;
+
+/// Creates an execution of `company.team/<flow>` and waits for its end.
+fn run_to_end(port: u16, flow: &str) -> Value {
+    let reply = create(
+        port,
+        &format!("/api/v1/main/executions/company.team/{flow}"),
+        &[],
+    );
+    assert_eq!(reply.status, 200, "{}", reply.text());
+    let id = reply.json()["id"].as_str().unwrap().to_string();
+    wait_for(port, &id, &["SUCCESS", "FAILED", "KILLED"])
+}
+
+/// The states of a history, in order.
+fn history(state: &Value) -> Vec<String> {
+    state["histories"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|entry| entry["state"].as_str().unwrap().to_string())
+        .collect()
+}
+
+const SLEEP_FLOW: &str = r#"
+id: sleepy
+namespace: company.team
+tasks:
+  - id: nap
+    type: io.kestra.plugin.core.flow.Sleep
+    duration: PT0.3S
+  - id: after
+    type: io.kestra.plugin.core.log.Log
+    message: awake
+"#;
+
+const FAIL_FLOW: &str = r#"
+id: fails
+namespace: company.team
+tasks:
+  - id: stop
+    type: io.kestra.plugin.core.execution.Fail
+    errorMessage: "Bad input {{ flow.id }}"
+  - id: never
+    type: io.kestra.plugin.core.log.Log
+    message: never
+"#;
+
+const FAIL_DEFAULT_FLOW: &str = r#"
+id: fails-default
+namespace: company.team
+tasks:
+  - id: stop
+    type: io.kestra.plugin.core.execution.Fail
+"#;
+
+#[test]
+fn sleep_waits_then_the_flow_goes_on() {
+    let server = start("sleep", &[("s.yml", SLEEP_FLOW)], &[]);
+    let started = Instant::now();
+    let done = run_to_end(server.port, "sleepy");
+    assert!(started.elapsed() >= Duration::from_millis(300));
+    assert_eq!(done["state"]["current"], "SUCCESS", "{done:#}");
+    let runs = done["taskRunList"].as_array().unwrap();
+    assert_eq!(runs.len(), 2);
+    assert_eq!(
+        history(&runs[0]["state"]),
+        ["CREATED", "RUNNING", "SUCCESS"]
+    );
+    assert!(runs[0]["outputs"].is_null());
+}
+
+#[test]
+fn a_sleeping_execution_can_be_killed() {
+    let flow = SLEEP_FLOW.replace("PT0.3S", "PT30S");
+    let server = start("sleep-kill", &[("s.yml", &flow)], &[]);
+    let port = server.port;
+    let id = create(port, "/api/v1/main/executions/company.team/sleepy", &[]).json()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while get(port, &format!("/api/v1/main/executions/{id}")).json()["taskRunList"].is_null() {
+        assert!(Instant::now() < deadline);
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let kill = request(
+        port,
+        "DELETE",
+        &format!("/api/v1/main/executions/{id}/kill"),
+        &[],
+        b"",
+    );
+    assert_eq!(kill.status, 202);
+    let done = wait_for(port, &id, &["KILLED"]);
+    assert_eq!(done["taskRunList"][0]["state"]["current"], "KILLED");
+    assert_eq!(done["taskRunList"].as_array().unwrap().len(), 1);
+}
+
+#[test]
+fn fail_ends_the_task_with_its_message() {
+    let server = start(
+        "fail-task",
+        &[("f.yml", FAIL_FLOW), ("d.yml", FAIL_DEFAULT_FLOW)],
+        &[],
+    );
+    let port = server.port;
+    let done = run_to_end(port, "fails");
+    assert_eq!(done["state"]["current"], "FAILED");
+    let runs = done["taskRunList"].as_array().unwrap();
+    assert_eq!(runs.len(), 1);
+    assert_eq!(runs[0]["state"]["current"], "FAILED");
+    assert_eq!(runs[0]["attempts"][0]["state"]["current"], "FAILED");
+    let logs = messages(port, done["id"].as_str().unwrap());
+    assert_eq!(logs, [("ERROR".to_string(), "Bad input fails".to_string())]);
+
+    let done = run_to_end(port, "fails-default");
+    assert_eq!(done["state"]["current"], "FAILED");
+    let logs = messages(port, done["id"].as_str().unwrap());
+    assert_eq!(logs, [("ERROR".to_string(), "Task failure".to_string())]);
+}
+
+#[test]
+fn bad_durations_stop_the_server_at_start() {
+    let dir = scratch_dir("bad-sleep");
+    let flow = SLEEP_FLOW.replace("PT0.3S", "soon");
+    std::fs::write(dir.join("flows").join("s.yml"), flow).unwrap();
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_kestra-emulator"))
+        .arg("--flows")
+        .arg(dir.join("flows"))
+        .output()
+        .unwrap();
+    let _ = std::fs::remove_dir_all(&dir);
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("`duration`"), "{stderr}");
+}
