@@ -157,8 +157,9 @@ fn load_flows(dir: &Path) -> Result<HashMap<(String, String), Flow>, String> {
     for path in paths {
         let text = std::fs::read_to_string(&path)
             .map_err(|error| format!("{}: {error}", path.display()))?;
-        let flow = flow::parse_flow(&text)
-            .map_err(|error| format!("invalid flow file {}: {error}", path.display()))?;
+        let invalid = |error: String| format!("invalid flow file {}: {error}", path.display());
+        let mut flow = flow::parse_flow(&text).map_err(invalid)?;
+        inputs::read_item_types(&mut flow.inputs, &text).map_err(invalid)?;
         let key = (flow.namespace.clone(), flow.id.clone());
         if flows.contains_key(&key) {
             return Err(format!(
