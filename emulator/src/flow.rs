@@ -67,6 +67,19 @@ pub struct Task {
     pub input_files: BTreeMap<String, String>,
     /// Environment variables: name → value template.
     pub env: BTreeMap<String, String>,
+    /// Longest time one attempt may run.
+    pub timeout: Option<Duration>,
+    /// How failed attempts are retried.
+    pub retry: Option<Retry>,
+}
+
+/// A task's `retry` property; only the `constant` type is supported.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Retry {
+    /// Attempts in all, the first included.
+    pub max_attempts: u32,
+    /// Wait between two attempts.
+    pub interval: Duration,
 }
 
 /// The conversion types of flow outputs.
@@ -377,6 +390,40 @@ fn parse_task(item: &Yaml) -> Result<Task, String> {
         before_commands: string_list(item, "beforeCommands", &owner)?,
         input_files: string_map(item, "inputFiles", &owner)?,
         env: string_map(item, "env", &owner)?,
+        timeout: match get(item, "timeout") {
+            None => None,
+            Some(_) => Some(
+                parse_duration(&required_string(item, "timeout", &owner)?)
+                    .map_err(|reason| format!("{owner}: `timeout`: {reason}"))?,
+            ),
+        },
+        retry: match get(item, "retry") {
+            None => None,
+            Some(retry) => Some(parse_retry(retry, &owner)?),
+        },
+    })
+}
+
+/// Reads `retry: {type: constant, maxAttempts, interval}`; `maxAttempt` is the older name.
+fn parse_retry(retry: &Yaml, owner: &str) -> Result<Retry, String> {
+    let owner = format!("{owner}: `retry`");
+    let kind = required_string(retry, "type", &owner)?;
+    if kind != "constant" {
+        return Err(format!(
+            "{owner}: only the `constant` type is supported, not `{kind}`"
+        ));
+    }
+    let attempts = get(retry, "maxAttempts").or_else(|| get(retry, "maxAttempt"));
+    let max_attempts = attempts
+        .and_then(Yaml::as_u64)
+        .and_then(|count| u32::try_from(count).ok())
+        .filter(|count| *count >= 1)
+        .ok_or_else(|| format!("{owner}: `maxAttempts` must be a positive integer"))?;
+    let interval = parse_duration(&required_string(retry, "interval", &owner)?)
+        .map_err(|reason| format!("{owner}: `interval`: {reason}"))?;
+    Ok(Retry {
+        max_attempts,
+        interval,
     })
 }
 

@@ -132,6 +132,8 @@ pub enum StateType {
     Created,
     /// Work in progress.
     Running,
+    /// Waiting for a resume (Pause task).
+    Paused,
     /// A kill was requested and is being carried out.
     Killing,
     /// Ended well.
@@ -140,6 +142,8 @@ pub enum StateType {
     Failed,
     /// Ended by a kill request.
     Killed,
+    /// Waiting before another attempt of a failed task.
+    Retrying,
 }
 
 impl StateType {
@@ -181,13 +185,20 @@ impl State {
             self.histories.push((state, at));
         }
     }
+
+    /// Moves to a new state even from a final one, as a retried task run leaves FAILED for
+    /// RETRYING.
+    pub fn reopen(&mut self, state: StateType, at: Micros) {
+        self.histories.push((state, at));
+    }
 }
 
 impl Serialize for State {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let start = self.histories.first().map_or(0, |entry| entry.1);
         let end = self.histories.last().map_or(start, |entry| entry.1);
-        let terminated = self.current().is_terminated();
+        // A paused state carries an end date too (Kestra's `State.getEndDate`).
+        let terminated = self.current().is_terminated() || self.current() == StateType::Paused;
         let histories: Vec<Value> = self
             .histories
             .iter()
@@ -215,10 +226,10 @@ pub struct Label {
     pub value: String,
 }
 
-/// One attempt of a task run; the emulator never retries, so there is exactly one.
+/// One attempt of a task run; a task with `retry` has one per try.
 #[derive(Debug, Clone, Serialize)]
 pub struct TaskRunAttempt {
-    /// State of the attempt, mirroring the task run's.
+    /// State of the attempt: RUNNING, then how it ended.
     pub state: State,
 }
 

@@ -6,6 +6,7 @@ use std::os::unix::process::ExitStatusExt;
 use std::path::{Component, Path, PathBuf};
 use std::process::Stdio;
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use serde_json::{json, Map, Value};
 use tokio::io::{AsyncRead, AsyncReadExt};
@@ -73,21 +74,29 @@ fn set_execution_state(app: &App, id: &str, state: StateType) {
     });
 }
 
-/// Changes the state of a task run (and of its single attempt).
+/// Changes the state of a task run and of its current attempt; RUNNING after an ended
+/// attempt starts a new one.
 fn set_task_state(app: &App, id: &str, run_id: &str, state: StateType, outputs: Option<Value>) {
     app.update(id, |record| {
         let now = now_micros();
         let runs = &mut record.execution.task_run_list;
         if let Some(run) = runs.iter_mut().find(|run| run.id == run_id) {
-            run.state.push(state, now);
-            // The single attempt starts when the task starts running.
-            if run.attempts.is_empty() {
+            if state == StateType::Retrying {
+                run.state.reopen(state, now);
+            } else {
+                run.state.push(state, now);
+            }
+            let last_ended = run
+                .attempts
+                .last()
+                .is_none_or(|attempt| attempt.state.current().is_terminated());
+            if state == StateType::Running && last_ended {
                 let histories = vec![(state, now)];
                 run.attempts.push(TaskRunAttempt {
                     state: State { histories },
                 });
-            } else {
-                for attempt in &mut run.attempts {
+            } else if state != StateType::Retrying {
+                if let Some(attempt) = run.attempts.last_mut() {
                     attempt.state.push(state, now);
                 }
             }
@@ -141,40 +150,13 @@ pub async fn run_execution(app: Arc<App>, flow: Flow, id: String) {
             final_state = StateType::Killed;
             break;
         }
-        let run_id = new_id();
-        app.update(&id, |record| {
-            let execution = &record.execution;
-            record.execution.task_run_list.push(TaskRun {
-                id: run_id.clone(),
-                execution_id: id.clone(),
-                namespace: execution.namespace.clone(),
-                flow_id: execution.flow_id.clone(),
-                task_id: task.id.clone(),
-                attempts: Vec::new(),
-                outputs: None,
-                state: State::created(now_micros()),
-                tenant_id: TENANT.to_string(),
-            });
-        });
-        set_task_state(&app, &id, &run_id, StateType::Running, None);
-
-        let outcome = run_task(&app, &id, &run_id, task, &ctx, &mut kill).await;
-        match outcome {
-            Outcome::Success(outputs) => {
-                if let (Some(outputs), Some(all)) = (&outputs, ctx.get_mut("outputs")) {
-                    if let Some(all) = all.as_object_mut() {
-                        all.insert(task.id.clone(), outputs.clone());
-                    }
-                }
-                set_task_state(&app, &id, &run_id, StateType::Success, outputs);
-            }
+        match run_task_run(&app, &id, task, &mut ctx, &mut kill).await {
+            Outcome::Success(_) => {}
             Outcome::Failed => {
-                set_task_state(&app, &id, &run_id, StateType::Failed, None);
                 final_state = StateType::Failed;
                 break;
             }
             Outcome::Killed => {
-                set_task_state(&app, &id, &run_id, StateType::Killed, None);
                 final_state = StateType::Killed;
                 break;
             }
@@ -188,6 +170,72 @@ pub async fn run_execution(app: Arc<App>, flow: Flow, id: String) {
     let exec_dir = app.config.work_dir.join(&id);
     // Task directories are scratch space, as in Kestra's workers.
     let _ = tokio::fs::remove_dir_all(exec_dir).await;
+}
+
+/// Creates the task run of a task and runs its attempts; a success adds the task's outputs
+/// to the template context.
+async fn run_task_run(
+    app: &Arc<App>,
+    id: &str,
+    task: &Task,
+    ctx: &mut Value,
+    kill: &mut watch::Receiver<bool>,
+) -> Outcome {
+    let run_id = new_id();
+    app.update(id, |record| {
+        let execution = &record.execution;
+        record.execution.task_run_list.push(TaskRun {
+            id: run_id.clone(),
+            execution_id: id.to_string(),
+            namespace: execution.namespace.clone(),
+            flow_id: execution.flow_id.clone(),
+            task_id: task.id.clone(),
+            attempts: Vec::new(),
+            outputs: None,
+            state: State::created(now_micros()),
+            tenant_id: TENANT.to_string(),
+        });
+    });
+    let max_attempts = task.retry.as_ref().map_or(1, |retry| retry.max_attempts);
+    let mut attempt = 1;
+    loop {
+        set_task_state(app, id, &run_id, StateType::Running, None);
+        let outcome = run_task(app, id, &run_id, task, ctx, kill).await;
+        match outcome {
+            Outcome::Success(outputs) => {
+                if let (Some(outputs), Some(all)) = (&outputs, ctx.get_mut("outputs")) {
+                    if let Some(all) = all.as_object_mut() {
+                        all.insert(task.id.clone(), outputs.clone());
+                    }
+                }
+                set_task_state(app, id, &run_id, StateType::Success, outputs.clone());
+                return Outcome::Success(outputs);
+            }
+            Outcome::Failed => {
+                set_task_state(app, id, &run_id, StateType::Failed, None);
+                let Some(retry) = task.retry.as_ref().filter(|_| attempt < max_attempts) else {
+                    return Outcome::Failed;
+                };
+                // Kestra marks the task run and the execution RETRYING until the next try.
+                set_task_state(app, id, &run_id, StateType::Retrying, None);
+                set_execution_state(app, id, StateType::Retrying);
+                let waited = tokio::select! {
+                    () = tokio::time::sleep(retry.interval) => true,
+                    () = wait_for_kill(kill) => false,
+                };
+                if !waited {
+                    set_task_state(app, id, &run_id, StateType::Killed, None);
+                    return Outcome::Killed;
+                }
+                set_execution_state(app, id, StateType::Running);
+                attempt += 1;
+            }
+            Outcome::Killed => {
+                set_task_state(app, id, &run_id, StateType::Killed, None);
+                return Outcome::Killed;
+            }
+        }
+    }
 }
 
 /// Renders and converts the flow outputs; returns the resulting execution state.
@@ -225,6 +273,9 @@ async fn run_task(
     kill: &mut watch::Receiver<bool>,
 ) -> Outcome {
     let who = Some((task.id.as_str(), run_id));
+    let deadline = task
+        .timeout
+        .map(|timeout| (tokio::time::Instant::now() + timeout, timeout));
     match &task.kind {
         TaskKind::Log { message, level } => match expr::render(message, ctx) {
             Ok(text) => {
@@ -240,6 +291,10 @@ async fn run_task(
             tokio::select! {
                 () = tokio::time::sleep(*duration) => Outcome::Success(None),
                 () = wait_for_kill(kill) => Outcome::Killed,
+                () = expire(deadline) => {
+                    log(app, id, who, Level::Error, timeout_message(deadline));
+                    Outcome::Failed
+                }
             }
         }
         TaskKind::Fail { message } => {
@@ -249,7 +304,7 @@ async fn run_task(
             Outcome::Failed
         }
         TaskKind::Script { .. } | TaskKind::Commands { .. } => {
-            match run_process(app, id, run_id, task, ctx, kill).await {
+            match run_process(app, id, run_id, task, ctx, kill, deadline).await {
                 Ok(outcome) => outcome,
                 Err(reason) => {
                     log(app, id, who, Level::Error, reason);
@@ -307,6 +362,7 @@ async fn run_process(
     task: &Task,
     ctx: &Value,
     kill: &mut watch::Receiver<bool>,
+    deadline: Option<(tokio::time::Instant, Duration)>,
 ) -> Result<Outcome, String> {
     let work_dir = app.config.work_dir.join(id).join(run_id);
     tokio::fs::create_dir_all(&work_dir)
@@ -385,8 +441,9 @@ async fn run_process(
     }
 
     let status = tokio::select! {
-        status = child.wait() => Some(status),
-        _ = wait_for_kill(kill) => None,
+        status = child.wait() => Some(Ok(status)),
+        () = wait_for_kill(kill) => None,
+        () = expire(deadline) => Some(Err(())),
     };
 
     // Whatever the shell left behind in its group goes too, so the readers see the end of
@@ -396,7 +453,15 @@ async fn run_process(
         lock(&app.process_groups).remove(&group);
     }
     let status = match status {
-        Some(status) => status,
+        Some(Ok(status)) => status,
+        Some(Err(())) => {
+            let _ = child.wait().await;
+            drain(readers).await;
+            sink.store_metrics();
+            let who = Some((task.id.as_str(), run_id));
+            log(app, id, who, Level::Error, timeout_message(deadline));
+            return Ok(Outcome::Failed);
+        }
         None => {
             let _ = child.wait().await;
             drain(readers).await;
@@ -446,6 +511,23 @@ async fn drain(readers: Vec<tokio::task::JoinHandle<()>>) {
 
 /// How long output readers may run once the process has ended.
 const READER_GRACE: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// Resolves at the deadline of a task with a timeout, never for the others.
+async fn expire(deadline: Option<(tokio::time::Instant, Duration)>) {
+    match deadline {
+        Some((at, _)) => tokio::time::sleep_until(at).await,
+        None => std::future::pending().await,
+    }
+}
+
+/// Kestra's message for an attempt that ran out of time: `Timeout after HH:mm:ss.SSS`.
+fn timeout_message(deadline: Option<(tokio::time::Instant, Duration)>) -> String {
+    let millis = deadline.map_or(0, |(_, timeout)| timeout.as_millis());
+    let (hours, rest) = (millis / 3_600_000, millis % 3_600_000);
+    let (minutes, rest) = (rest / 60_000, rest % 60_000);
+    let (seconds, millis) = (rest / 1000, rest % 1000);
+    format!("Timeout after {hours:02}:{minutes:02}:{seconds:02}.{millis:03}")
+}
 
 /// Resolves once a kill is requested (never, if the sender is gone).
 async fn wait_for_kill(kill: &mut watch::Receiver<bool>) {
@@ -564,6 +646,14 @@ async fn read_stream(mut stream: impl AsyncRead + Unpin, sink: Arc<LineSink>, st
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn timeouts_print_like_kestra() {
+        let at = tokio::time::Instant::now();
+        let message = |millis| timeout_message(Some((at, Duration::from_millis(millis))));
+        assert_eq!(message(500), "Timeout after 00:00:00.500");
+        assert_eq!(message(3_723_004), "Timeout after 01:02:03.004");
+    }
 
     #[test]
     fn quotes_for_the_shell() {

@@ -143,3 +143,108 @@ fn bad_durations_stop_the_server_at_start() {
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains("`duration`"), "{stderr}");
 }
+
+const TIMEOUT_FLOW: &str = r#"
+id: slowpoke
+namespace: company.team
+tasks:
+  - id: wait
+    type: io.kestra.plugin.scripts.node.Commands
+    timeout: PT0.5S
+    commands:
+      - echo started
+      - sleep 30
+"#;
+
+const RETRY_FLOW: &str = r#"
+id: flaky
+namespace: company.team
+tasks:
+  - id: try
+    type: io.kestra.plugin.scripts.node.Commands
+    retry:
+      type: constant
+      maxAttempts: 3
+      interval: PT0.1S
+    commands:
+      - n=$(cat ../tries 2>/dev/null || echo 0)
+      - echo $((n + 1)) > ../tries
+      - echo "attempt $n"
+      - test "$n" -ge LAST
+"#;
+
+#[test]
+fn a_task_past_its_timeout_is_killed_and_fails() {
+    let server = start("timeout", &[("t.yml", TIMEOUT_FLOW)], &[]);
+    let started = Instant::now();
+    let done = run_to_end(server.port, "slowpoke");
+    assert!(started.elapsed() < Duration::from_secs(10));
+    assert_eq!(done["state"]["current"], "FAILED", "{done:#}");
+    assert_eq!(done["taskRunList"][0]["state"]["current"], "FAILED");
+    let logs = messages(server.port, done["id"].as_str().unwrap());
+    assert_eq!(
+        logs,
+        [
+            ("INFO".to_string(), "started".to_string()),
+            (
+                "ERROR".to_string(),
+                "Timeout after 00:00:00.500".to_string()
+            )
+        ]
+    );
+}
+
+#[test]
+fn failed_attempts_are_retried_until_one_succeeds() {
+    let flow = RETRY_FLOW.replace("LAST", "2");
+    let server = start("retry", &[("r.yml", &flow)], &[]);
+    let done = run_to_end(server.port, "flaky");
+    assert_eq!(done["state"]["current"], "SUCCESS", "{done:#}");
+    assert_eq!(
+        history(&done["state"]),
+        ["CREATED", "RUNNING", "RETRYING", "RUNNING", "RETRYING", "RUNNING", "SUCCESS"]
+    );
+    let run = &done["taskRunList"][0];
+    assert_eq!(
+        history(&run["state"]),
+        [
+            "CREATED", "RUNNING", "FAILED", "RETRYING", "RUNNING", "FAILED", "RETRYING", "RUNNING",
+            "SUCCESS"
+        ]
+    );
+    let attempts: Vec<Vec<String>> = run["attempts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|attempt| history(&attempt["state"]))
+        .collect();
+    assert_eq!(
+        attempts,
+        [
+            vec!["RUNNING", "FAILED"],
+            vec!["RUNNING", "FAILED"],
+            vec!["RUNNING", "SUCCESS"]
+        ]
+    );
+    assert_eq!(run["outputs"]["exitCode"], 0);
+}
+
+#[test]
+fn retries_stop_after_max_attempts() {
+    let flow = RETRY_FLOW
+        .replace("LAST", "5")
+        .replace("maxAttempts: 3", "maxAttempt: 2");
+    let server = start("retry-out", &[("r.yml", &flow)], &[]);
+    let done = run_to_end(server.port, "flaky");
+    assert_eq!(done["state"]["current"], "FAILED", "{done:#}");
+    let run = &done["taskRunList"][0];
+    assert_eq!(run["attempts"].as_array().unwrap().len(), 2);
+    assert_eq!(run["state"]["current"], "FAILED");
+    let logs = messages(server.port, done["id"].as_str().unwrap());
+    let infos: Vec<&str> = logs
+        .iter()
+        .filter(|(level, _)| level == "INFO")
+        .map(|(_, message)| message.as_str())
+        .collect();
+    assert_eq!(infos, ["attempt 0", "attempt 1"]);
+}
