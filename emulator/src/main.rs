@@ -1,6 +1,7 @@
 //! `kestra-emulator`: a local server that answers like Kestra's API and runs simple flows.
 
 mod controls;
+mod cors;
 mod errors;
 mod expr;
 mod flow;
@@ -24,6 +25,7 @@ use crate::store::{lock, ApiVersion, App, Config};
 
 const USAGE: &str = "\
 Usage: kestra-emulator --flows <dir> [--port <n>] [--basic-auth <user>:<password>]
+                       [--api-token <token>] [--cors-origin <origin>]...
                        [--work-dir <dir>] [--test-controls] [--legacy-routes]
                        [--kestra-version 1.3|2.1]
 
@@ -33,6 +35,9 @@ Options:
   --flows <dir>               load every *.yml / *.yaml flow file of this directory
   --port <n>                  port on 127.0.0.1 (default 0: pick a free one)
   --basic-auth <user>:<pass>  require these credentials on /api/v1/**
+  --api-token <token>         require (or, with --basic-auth, also accept)
+                              Authorization: Bearer <token>, as Kestra EE does
+  --cors-origin <origin>      answer CORS requests from this origin (repeatable)
   --work-dir <dir>            parent of the task working directories; a node_modules
                               directory placed here is visible to the scripts
   --test-controls             serve /_emulator/ routes that inject faults, count
@@ -49,6 +54,8 @@ struct Args {
     flows: PathBuf,
     port: u16,
     auth: Option<(String, String)>,
+    api_token: Option<String>,
+    cors_origins: Vec<String>,
     work_dir: Option<PathBuf>,
     test_controls: bool,
     legacy_routes: bool,
@@ -66,6 +73,8 @@ fn parse_args(args: &[String]) -> Result<Command, String> {
     let mut flows = None;
     let mut port = 0;
     let mut auth = None;
+    let mut api_token = None;
+    let mut cors_origins = Vec::new();
     let mut work_dir = None;
     let mut test_controls = false;
     let mut legacy_routes = false;
@@ -91,6 +100,8 @@ fn parse_args(args: &[String]) -> Result<Command, String> {
             "--flows",
             "--port",
             "--basic-auth",
+            "--api-token",
+            "--cors-origin",
             "--work-dir",
             "--kestra-version",
         ];
@@ -117,6 +128,13 @@ fn parse_args(args: &[String]) -> Result<Command, String> {
                     .ok_or("`--basic-auth` must look like <user>:<password>")?;
                 auth = Some((user.to_string(), password.to_string()));
             }
+            "--api-token" => {
+                if value.is_empty() {
+                    return Err("`--api-token` needs a non-empty token".to_string());
+                }
+                api_token = Some(value);
+            }
+            "--cors-origin" => cors_origins.push(value),
             "--kestra-version" => {
                 version = match value.as_str() {
                     "1.3" => ApiVersion::V1_3,
@@ -132,6 +150,8 @@ fn parse_args(args: &[String]) -> Result<Command, String> {
         flows,
         port,
         auth,
+        api_token,
+        cors_origins,
         work_dir,
         test_controls,
         legacy_routes,
@@ -234,6 +254,8 @@ async fn run(args: Args) -> Result<(), String> {
         storage_dir: storage_dir.clone(),
         work_dir: work_dir.clone(),
         auth: args.auth,
+        api_token: args.api_token,
+        cors_origins: args.cors_origins,
         test_controls: args.test_controls,
         legacy_routes: args.legacy_routes,
         version: args.version,
@@ -319,6 +341,11 @@ mod tests {
             "--test-controls",
             "--legacy-routes",
             "--kestra-version=2.1",
+            "--api-token",
+            "t0k",
+            "--cors-origin",
+            "http://a.test",
+            "--cors-origin=http://b.test",
         ]));
         assert_eq!(
             parsed,
@@ -326,6 +353,8 @@ mod tests {
                 flows: PathBuf::from("f"),
                 port: 8080,
                 auth: Some(("a@b.c".to_string(), "Pass:word1".to_string())),
+                api_token: Some("t0k".to_string()),
+                cors_origins: vec!["http://a.test".to_string(), "http://b.test".to_string()],
                 work_dir: Some(PathBuf::from("w")),
                 test_controls: true,
                 legacy_routes: true,
@@ -343,5 +372,6 @@ mod tests {
         assert!(parse_args(&strings(&["--flows", "f", "--port", "x"])).is_err());
         assert!(parse_args(&strings(&["--flows", "f", "--kestra-version", "2.0"])).is_err());
         assert!(parse_args(&strings(&["--flows", "f", "--basic-auth", "nopass"])).is_err());
+        assert!(parse_args(&strings(&["--flows", "f", "--api-token="])).is_err());
     }
 }

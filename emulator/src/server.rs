@@ -114,6 +114,10 @@ pub fn router(app: Shared) -> Router {
         Arc::clone(&app),
         controls::inject,
     ))
+    .layer(middleware::from_fn_with_state(
+        Arc::clone(&app),
+        crate::cors::cors,
+    ))
     .with_state(app)
 }
 
@@ -188,27 +192,39 @@ async fn method_not_allowed(OriginalUri(uri): OriginalUri) -> Response {
         .into_response()
 }
 
-/// Checks the credentials of every `/api/v1` call when basic auth is on.
+/// Checks the credentials of every `/api/v1` call when basic auth or an API token is on.
 async fn authenticate(State(app): State<Shared>, request: Request, next: Next) -> Response {
-    let Some((user, password)) = &app.config.auth else {
+    let (basic, token) = (&app.config.auth, &app.config.api_token);
+    if basic.is_none() && token.is_none() {
         return next.run(request).await;
-    };
+    }
     let path = request.uri().path();
     if !(path == "/api/v1" || path.starts_with("/api/v1/")) {
         return next.run(request).await;
     }
-    let given = credentials(request.headers());
-    if given
+    let headers = request.headers();
+    let basic_ok = basic.as_ref().is_some_and(|(user, password)| {
+        credentials(headers).is_some_and(|(u, p)| u == *user && p == *password)
+    });
+    let token_ok = token
         .as_ref()
-        .is_some_and(|(u, p)| u == user && p == password)
-    {
+        .is_some_and(|token| bearer(headers).is_some_and(|given| given == *token));
+    if basic_ok || token_ok {
         return next.run(request).await;
     }
-    Response::builder()
-        .status(StatusCode::UNAUTHORIZED)
-        .header(header::WWW_AUTHENTICATE, "Basic")
-        .body(Body::empty())
-        .unwrap_or_default()
+    let mut refusal = Response::builder().status(StatusCode::UNAUTHORIZED);
+    if basic.is_some() {
+        refusal = refusal.header(header::WWW_AUTHENTICATE, "Basic");
+    }
+    refusal.body(Body::empty()).unwrap_or_default()
+}
+
+/// Reads a bearer token from `Authorization` (scheme in any case).
+pub fn bearer(headers: &HeaderMap) -> Option<String> {
+    let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
+    let (scheme, token) = value.split_once(' ')?;
+    let token = token.trim();
+    (scheme.eq_ignore_ascii_case("bearer") && !token.is_empty()).then(|| token.to_string())
 }
 
 /// Reads basic credentials from the `BASIC_AUTH` cookie, else from `Authorization`.
@@ -758,6 +774,16 @@ mod tests {
         );
         assert_eq!(credentials(&headers(&[("authorization", "Basic")])), None);
         assert_eq!(credentials(&headers(&[])), None);
+    }
+
+    #[test]
+    fn reads_bearer_tokens() {
+        let token = |value: &str| bearer(&headers(&[("authorization", value)]));
+        assert_eq!(token("Bearer abc"), Some("abc".to_string()));
+        assert_eq!(token("bearer  abc "), Some("abc".to_string()));
+        assert_eq!(token("Bearer "), None);
+        assert_eq!(token("Basic abc"), None);
+        assert_eq!(bearer(&headers(&[])), None);
     }
 
     #[test]

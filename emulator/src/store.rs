@@ -38,6 +38,10 @@ pub struct Config {
     pub work_dir: PathBuf,
     /// Basic-auth credentials, when required.
     pub auth: Option<(String, String)>,
+    /// An API token accepted as `Authorization: Bearer <token>`, as Kestra EE accepts one.
+    pub api_token: Option<String>,
+    /// Origins allowed by the CORS layer; empty means CORS is off.
+    pub cors_origins: Vec<String>,
     /// Whether the `/_emulator/` test controls are served.
     pub test_controls: bool,
     /// Whether the tenant-less paths of Kestra 0.22 and older are served too.
