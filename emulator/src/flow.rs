@@ -146,6 +146,10 @@ pub struct Flow {
     pub inputs: Vec<InputDef>,
     /// Tasks in order.
     pub tasks: Vec<Task>,
+    /// Tasks run after a task failed.
+    pub errors: Vec<Task>,
+    /// Most executions of the flow that run at once; the others wait in QUEUED.
+    pub concurrency_limit: Option<usize>,
     /// Flow outputs.
     pub outputs: Vec<OutputDef>,
 }
@@ -459,6 +463,24 @@ fn list<'a>(flow: &'a Yaml, key: &str) -> Result<&'a [Yaml], String> {
     }
 }
 
+/// Reads `concurrency: {limit, behavior}`; only the QUEUE behaviour (the default) is supported.
+fn parse_concurrency(flow: &Yaml) -> Result<Option<usize>, String> {
+    let Some(concurrency) = get(flow, "concurrency") else {
+        return Ok(None);
+    };
+    let limit = get(concurrency, "limit")
+        .and_then(Yaml::as_u64)
+        .and_then(|limit| usize::try_from(limit).ok())
+        .filter(|limit| *limit >= 1)
+        .ok_or("`concurrency.limit` must be a positive integer")?;
+    match get(concurrency, "behavior").and_then(scalar).as_deref() {
+        None | Some("QUEUE") => Ok(Some(limit)),
+        Some(other) => Err(format!(
+            "`concurrency.behavior` {other} is not supported (only QUEUE)"
+        )),
+    }
+}
+
 /// Parses and validates the text of a flow file.
 pub fn parse_flow(text: &str) -> Result<Flow, String> {
     let root: Yaml =
@@ -487,6 +509,10 @@ pub fn parse_flow(text: &str) -> Result<Flow, String> {
         .iter()
         .map(parse_task)
         .collect::<Result<Vec<_>, _>>()?;
+    let errors = list(&root, "errors")?
+        .iter()
+        .map(parse_task)
+        .collect::<Result<Vec<_>, _>>()?;
     let outputs = list(&root, "outputs")?
         .iter()
         .map(parse_output)
@@ -494,8 +520,9 @@ pub fn parse_flow(text: &str) -> Result<Flow, String> {
     if tasks.is_empty() {
         return Err("a flow needs at least one task in `tasks`".to_string());
     }
-    for (index, task) in tasks.iter().enumerate() {
-        if tasks
+    let every_task: Vec<&Task> = tasks.iter().chain(&errors).collect();
+    for (index, task) in every_task.iter().enumerate() {
+        if every_task
             .iter()
             .skip(index + 1)
             .any(|other| other.id == task.id)
@@ -521,6 +548,8 @@ pub fn parse_flow(text: &str) -> Result<Flow, String> {
         labels: parse_labels(&root)?,
         inputs,
         tasks,
+        errors,
+        concurrency_limit: parse_concurrency(&root)?,
         outputs,
     })
 }

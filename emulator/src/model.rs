@@ -142,6 +142,8 @@ pub enum StateType {
     Failed,
     /// Ended by a kill request.
     Killed,
+    /// Waiting for a free slot of the flow's concurrency limit.
+    Queued,
     /// Waiting before another attempt of a failed task.
     Retrying,
 }

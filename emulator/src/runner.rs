@@ -1,17 +1,17 @@
 //! Runs executions in the background: task after task, with script processes whose output is
 //! read line by line through the output protocol.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::os::unix::process::ExitStatusExt;
 use std::path::{Component, Path, PathBuf};
 use std::process::Stdio;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
 use serde_json::{json, Map, Value};
 use tokio::io::{AsyncRead, AsyncReadExt};
 use tokio::process::Command;
-use tokio::sync::watch;
+use tokio::sync::{watch, OwnedSemaphorePermit, Semaphore};
 
 use crate::expr;
 use crate::flow::{Flow, Task, TaskKind};
@@ -142,6 +142,17 @@ pub async fn run_execution(app: Arc<App>, flow: Flow, id: String) {
         return;
     };
     let mut ctx = context(&execution, &flow);
+    // Held until the execution ends, so that the next queued one may start.
+    let _slot = match flow.concurrency_limit {
+        None => None,
+        Some(limit) => match take_slot(&app, &id, &flow, limit, &mut kill).await {
+            Some(permit) => Some(permit),
+            None => {
+                set_execution_state(&app, &id, StateType::Killed);
+                return;
+            }
+        },
+    };
     set_execution_state(&app, &id, StateType::Running);
 
     let mut final_state = StateType::Success;
@@ -163,6 +174,19 @@ pub async fn run_execution(app: Arc<App>, flow: Flow, id: String) {
         }
     }
 
+    // The `errors` branch runs after a failure; the execution stays FAILED whatever it does.
+    if final_state == StateType::Failed {
+        for task in &flow.errors {
+            if *kill.borrow() {
+                final_state = StateType::Killed;
+                break;
+            }
+            if let Outcome::Killed = run_task_run(&app, &id, task, &mut ctx, &mut kill).await {
+                final_state = StateType::Killed;
+                break;
+            }
+        }
+    }
     if final_state == StateType::Success {
         final_state = render_flow_outputs(&app, &id, &flow, &ctx);
     }
@@ -170,6 +194,39 @@ pub async fn run_execution(app: Arc<App>, flow: Flow, id: String) {
     let exec_dir = app.config.work_dir.join(&id);
     // Task directories are scratch space, as in Kestra's workers.
     let _ = tokio::fs::remove_dir_all(exec_dir).await;
+}
+
+/// Semaphores of the flows with a concurrency limit, by (namespace, flow id).
+type Slots = HashMap<(String, String), Arc<Semaphore>>;
+
+/// Concurrency slots of the flows with a limit.
+static SLOTS: OnceLock<Mutex<Slots>> = OnceLock::new();
+
+/// Waits in QUEUED for a slot of the flow's concurrency limit; `None` if killed meanwhile.
+/// Tokio's semaphore serves waiters in order, so queued executions start first in, first out.
+async fn take_slot(
+    app: &App,
+    id: &str,
+    flow: &Flow,
+    limit: usize,
+    kill: &mut watch::Receiver<bool>,
+) -> Option<OwnedSemaphorePermit> {
+    let slots = {
+        let mut all = lock(SLOTS.get_or_init(Mutex::default));
+        let key = (flow.namespace.clone(), flow.id.clone());
+        Arc::clone(
+            all.entry(key)
+                .or_insert_with(|| Arc::new(Semaphore::new(limit))),
+        )
+    };
+    if let Ok(permit) = Arc::clone(&slots).try_acquire_owned() {
+        return Some(permit);
+    }
+    set_execution_state(app, id, StateType::Queued);
+    tokio::select! {
+        permit = slots.acquire_owned() => permit.ok(),
+        () = wait_for_kill(kill) => None,
+    }
 }
 
 /// Creates the task run of a task and runs its attempts; a success adds the task's outputs

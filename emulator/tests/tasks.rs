@@ -248,3 +248,119 @@ fn retries_stop_after_max_attempts() {
         .collect();
     assert_eq!(infos, ["attempt 0", "attempt 1"]);
 }
+
+const ERRORS_FLOW: &str = r#"
+id: handled
+namespace: company.team
+tasks:
+  - id: boom
+    type: io.kestra.plugin.core.execution.Fail
+    errorMessage: broken
+  - id: skipped
+    type: io.kestra.plugin.core.log.Log
+    message: never
+errors:
+  - id: alert
+    type: io.kestra.plugin.core.log.Log
+    level: WARN
+    message: "{{ flow.id }} failed"
+  - id: cleanup
+    type: io.kestra.plugin.scripts.node.Commands
+    commands:
+      - echo cleaned
+"#;
+
+const LIMITED_FLOW: &str = r#"
+id: limited
+namespace: company.team
+concurrency:
+  limit: 1
+tasks:
+  - id: nap
+    type: io.kestra.plugin.core.flow.Sleep
+    duration: PT0.6S
+"#;
+
+#[test]
+fn errors_tasks_run_after_a_failure() {
+    let server = start("errors-branch", &[("e.yml", ERRORS_FLOW)], &[]);
+    let done = run_to_end(server.port, "handled");
+    assert_eq!(done["state"]["current"], "FAILED", "{done:#}");
+    let runs: Vec<(&str, &str)> = done["taskRunList"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|run| {
+            (
+                run["taskId"].as_str().unwrap(),
+                run["state"]["current"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        runs,
+        [
+            ("boom", "FAILED"),
+            ("alert", "SUCCESS"),
+            ("cleanup", "SUCCESS")
+        ]
+    );
+    let logs = messages(server.port, done["id"].as_str().unwrap());
+    assert_eq!(
+        logs,
+        [
+            ("ERROR".to_string(), "broken".to_string()),
+            ("WARN".to_string(), "handled failed".to_string()),
+            ("INFO".to_string(), "cleaned".to_string())
+        ]
+    );
+}
+
+#[test]
+fn executions_past_the_concurrency_limit_wait_in_queued() {
+    let server = start("queue", &[("l.yml", LIMITED_FLOW)], &[]);
+    let port = server.port;
+    let ids: Vec<String> = (0..3)
+        .map(|_| {
+            let reply = create(port, "/api/v1/main/executions/company.team/limited", &[]);
+            reply.json()["id"].as_str().unwrap().to_string()
+        })
+        .collect();
+    std::thread::sleep(Duration::from_millis(200));
+    let states: Vec<String> = ids
+        .iter()
+        .map(|id| {
+            let execution = get(port, &format!("/api/v1/main/executions/{id}")).json();
+            execution["state"]["current"].as_str().unwrap().to_string()
+        })
+        .collect();
+    assert_eq!(states, ["RUNNING", "QUEUED", "QUEUED"]);
+
+    let done: Vec<Value> = ids
+        .iter()
+        .map(|id| wait_for(port, id, &["SUCCESS"]))
+        .collect();
+    assert_eq!(
+        history(&done[0]["state"]),
+        ["CREATED", "RUNNING", "SUCCESS"]
+    );
+    for later in &done[1..] {
+        assert_eq!(
+            history(&later["state"]),
+            ["CREATED", "QUEUED", "RUNNING", "SUCCESS"]
+        );
+    }
+    // One at a time: each starts once the one before it has ended.
+    let date = |execution: &Value, index: usize| {
+        let text = execution["state"]["histories"][index]["date"]
+            .as_str()
+            .unwrap();
+        let (day, time) = text.trim_end_matches('Z').split_once('T').unwrap();
+        let seconds: f64 = time.split(':').fold(0.0, |total, part| {
+            total * 60.0 + part.parse::<f64>().unwrap()
+        });
+        (day.to_string(), seconds)
+    };
+    assert!(date(&done[1], 2) >= date(&done[0], 2));
+    assert!(date(&done[2], 2) >= date(&done[1], 3));
+}
