@@ -11,6 +11,7 @@ mod labels;
 mod model;
 mod protocol;
 mod runner;
+mod search;
 mod server;
 mod store;
 

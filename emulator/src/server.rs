@@ -69,6 +69,11 @@ fn api_routes(router: Router<Shared>, prefix: &str, version: ApiVersion) -> Rout
             post(create_execution),
         )
         .route(&format!("{prefix}/executions/{{a}}"), get(get_execution))
+        // A static segment wins over `{a}` in the router, so `search` is never an id here.
+        .route(
+            &format!("{prefix}/executions/search"),
+            get(crate::search::search_executions),
+        )
         .route(
             &format!("{prefix}/executions/{{a}}/follow"),
             get(crate::follow::follow_execution).post(create_execution_of_follow),
