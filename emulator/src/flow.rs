@@ -13,6 +13,14 @@ use crate::model::{Label, Level};
 pub const NODE_SCRIPT: &str = "io.kestra.plugin.scripts.node.Script";
 /// Task type of the Node commands task.
 pub const NODE_COMMANDS: &str = "io.kestra.plugin.scripts.node.Commands";
+/// Task type of the Deno script task.
+pub const DENO_SCRIPT: &str = "io.kestra.plugin.scripts.deno.Script";
+/// Task type of the Deno commands task.
+pub const DENO_COMMANDS: &str = "io.kestra.plugin.scripts.deno.Commands";
+/// Task type of the Bun script task.
+pub const BUN_SCRIPT: &str = "io.kestra.plugin.scripts.bun.Script";
+/// Task type of the Bun commands task.
+pub const BUN_COMMANDS: &str = "io.kestra.plugin.scripts.bun.Commands";
 /// Task type of the log task.
 pub const LOG: &str = "io.kestra.plugin.core.log.Log";
 /// Task type of the sleep task.
@@ -23,10 +31,12 @@ pub const FAIL: &str = "io.kestra.plugin.core.execution.Fail";
 /// What a task does.
 #[derive(Debug, Clone, PartialEq)]
 pub enum TaskKind {
-    /// Write `script` to a `.js` file and run it with `node`.
+    /// Write `script` to a file and run it with the runtime.
     Script {
         /// Script source (a template).
         script: String,
+        /// Program that runs it.
+        runtime: Runtime,
     },
     /// Run shell commands.
     Commands {
@@ -52,6 +62,17 @@ pub enum TaskKind {
     },
 }
 
+/// The JavaScript runtime of a script task.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Runtime {
+    /// `node <task>.js`.
+    Node,
+    /// `deno run --allow-all <task>.ts`.
+    Deno,
+    /// `bun <task>.ts`.
+    Bun,
+}
+
 /// A task of a flow.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Task {
@@ -67,6 +88,10 @@ pub struct Task {
     pub input_files: BTreeMap<String, String>,
     /// Environment variables: name → value template.
     pub env: BTreeMap<String, String>,
+    /// Globs of working-directory files stored after a successful run.
+    pub output_files: Vec<String>,
+    /// Whether `.kestra-execution-context.json` is written for the commands.
+    pub execution_context: bool,
     /// Longest time one attempt may run.
     pub timeout: Option<Duration>,
     /// How failed attempts are retried.
@@ -346,10 +371,15 @@ fn parse_task(item: &Yaml) -> Result<Task, String> {
     let owner = format!("task `{id}`");
     let type_name = required_string(item, "type", &owner)?;
     let kind = match type_name.as_str() {
-        NODE_SCRIPT => TaskKind::Script {
+        NODE_SCRIPT | DENO_SCRIPT | BUN_SCRIPT => TaskKind::Script {
             script: required_string(item, "script", &owner)?,
+            runtime: match type_name.as_str() {
+                DENO_SCRIPT => Runtime::Deno,
+                BUN_SCRIPT => Runtime::Bun,
+                _ => Runtime::Node,
+            },
         },
-        NODE_COMMANDS => {
+        NODE_COMMANDS | DENO_COMMANDS | BUN_COMMANDS => {
             let commands = string_list(item, "commands", &owner)?;
             if commands.is_empty() {
                 return Err(format!("{owner}: `commands` is required"));
@@ -394,6 +424,13 @@ fn parse_task(item: &Yaml) -> Result<Task, String> {
         before_commands: string_list(item, "beforeCommands", &owner)?,
         input_files: string_map(item, "inputFiles", &owner)?,
         env: string_map(item, "env", &owner)?,
+        output_files: string_list(item, "outputFiles", &owner)?,
+        execution_context: match get(item, "executionContext") {
+            None => false,
+            Some(value) => value
+                .as_bool()
+                .ok_or_else(|| format!("{owner}: `executionContext` must be true or false"))?,
+        },
         timeout: match get(item, "timeout") {
             None => None,
             Some(_) => Some(

@@ -13,8 +13,10 @@ use tokio::io::{AsyncRead, AsyncReadExt};
 use tokio::process::Command;
 use tokio::sync::{watch, OwnedSemaphorePermit, Semaphore};
 
+mod workdir;
+
 use crate::expr;
-use crate::flow::{Flow, Task, TaskKind};
+use crate::flow::{Flow, Runtime, Task, TaskKind};
 use crate::model::{
     format_instant, new_id, now_micros, Execution, Level, LogEntry, MetricEntry, State, StateType,
     TaskRun, TaskRunAttempt, TENANT,
@@ -439,18 +441,34 @@ async fn run_process(
         written.map_err(|error| format!("Unable to write input file `{name}`: {error}"))?;
     }
 
+    let context_file = work_dir.join(workdir::CONTEXT_FILE);
+    if task.execution_context {
+        let text = execution_context(app, id, run_id, task, ctx).to_string();
+        tokio::fs::write(&context_file, text)
+            .await
+            .map_err(|error| format!("Unable to write the execution context: {error}"))?;
+    }
+
     let mut lines = vec!["set -e".to_string()];
     for command in &task.before_commands {
         lines.push(expr::render(command, ctx)?);
     }
     match &task.kind {
-        TaskKind::Script { script } => {
+        TaskKind::Script { script, runtime } => {
             let source = expr::render(script, ctx)?;
-            let file = work_dir.join(format!("{}.js", task.id));
+            let (extension, program) = match runtime {
+                Runtime::Node => ("js", "node"),
+                Runtime::Deno => ("ts", "deno run --allow-all"),
+                Runtime::Bun => ("ts", "bun"),
+            };
+            let file = work_dir.join(format!("{}.{extension}", task.id));
             tokio::fs::write(&file, source)
                 .await
                 .map_err(|error| format!("Unable to write the script: {error}"))?;
-            lines.push(format!("node {}", shell_quote(&file.to_string_lossy())));
+            lines.push(format!(
+                "{program} {}",
+                shell_quote(&file.to_string_lossy())
+            ));
         }
         TaskKind::Commands { commands } => {
             for command in commands {
@@ -468,6 +486,7 @@ async fn run_process(
         .arg(lines.join("\n"))
         .current_dir(&work_dir)
         .env("NODE_PATH", app.config.work_dir.join("node_modules"))
+        .env("PATH", search_path())
         .envs(&env)
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
@@ -530,6 +549,27 @@ async fn run_process(
     };
     drain(readers).await;
     sink.store_metrics();
+    // The context file is gone once the commands have ended, as in Kestra.
+    let _ = tokio::fs::remove_file(&context_file).await;
+    let stored = if task.output_files.is_empty() {
+        Ok(None)
+    } else {
+        let prefix = format!(
+            "{}/{}/executions/{id}/tasks/{}/{run_id}",
+            app.read(id, |record| record.execution.namespace.replace('.', "/"))
+                .unwrap_or_default(),
+            app.read(id, |record| record.execution.flow_id.clone())
+                .unwrap_or_default(),
+            task.id
+        );
+        workdir::store_output_files(
+            &work_dir,
+            &task.output_files,
+            &app.config.storage_dir,
+            &prefix,
+        )
+        .map(Some)
+    };
     let _ = tokio::fs::remove_dir_all(&work_dir).await;
 
     let status = status.map_err(|error| format!("Unable to wait for the process: {error}"))?;
@@ -550,9 +590,51 @@ async fn run_process(
         return Ok(Outcome::Failed);
     }
     let vars = std::mem::take(&mut lock(&sink.acc).vars);
-    Ok(Outcome::Success(Some(
-        json!({"vars": vars, "exitCode": code}),
-    )))
+    let mut outputs = json!({"vars": vars, "exitCode": code});
+    if let (Some(files), Some(object)) = (stored?, outputs.as_object_mut()) {
+        object.insert("outputFiles".to_string(), Value::Object(files));
+    }
+    Ok(Outcome::Success(Some(outputs)))
+}
+
+/// The directories searched for programs: `KESTRA_EMULATOR_PATH` (a `PATH`-like list, for
+/// runtimes such as Deno or Bun installed outside `PATH`), then the server's own `PATH`.
+fn search_path() -> std::ffi::OsString {
+    let paths = std::env::var_os("KESTRA_EMULATOR_PATH")
+        .into_iter()
+        .chain(std::env::var_os("PATH"))
+        .flat_map(|list| std::env::split_paths(&list).collect::<Vec<_>>());
+    std::env::join_paths(paths).unwrap_or_default()
+}
+
+/// The content of `.kestra-execution-context.json`: the template variables plus the task and
+/// its task run, without `envs` and `globals`.
+fn execution_context(app: &App, id: &str, run_id: &str, task: &Task, ctx: &Value) -> Value {
+    let (attempts, start) = app
+        .read(id, |record| {
+            let run = record
+                .execution
+                .task_run_list
+                .iter()
+                .find(|run| run.id == run_id);
+            let attempts = run.map_or(0, |run| run.attempts.len().saturating_sub(1));
+            let start = run.and_then(|run| run.state.histories.first().map(|entry| entry.1));
+            (attempts, start.unwrap_or_default())
+        })
+        .unwrap_or_default();
+    let mut context = ctx.clone();
+    if let Some(object) = context.as_object_mut() {
+        object.insert("vars".to_string(), json!({}));
+        object.insert(
+            "task".to_string(),
+            json!({"id": task.id, "type": task.type_name}),
+        );
+        object.insert(
+            "taskrun".to_string(),
+            json!({"id": run_id, "startDate": format_instant(start), "attemptsCount": attempts}),
+        );
+    }
+    context
 }
 
 /// Waits for the output readers; a process that escaped its group (a new session) could
