@@ -1,17 +1,17 @@
-//! `GET .../executions/{id}/follow`: server-sent events carrying the execution as it changes.
+//! Server-sent event streams: an execution as it changes, and its logs as they come.
 
 use std::convert::Infallible;
 use std::sync::Arc;
 
 use axum::body::Body;
-use axum::extract::{Path, State};
+use axum::extract::{Path, RawQuery, State};
 use axum::http::{header, StatusCode};
 use axum::response::Response;
 use serde_json::{json, Value};
 use tokio::sync::mpsc;
 
 use crate::model::{format_instant, now_micros};
-use crate::server::{One, FOLLOW_POLL};
+use crate::server::{log_filter, LogFilter, One, FOLLOW_POLL};
 use crate::store::App;
 
 /// Formats one event; the phase travels in the SSE `id`, there is no `event:` line.
@@ -74,6 +74,69 @@ async fn produce(app: Arc<App>, id: String, sender: mpsc::Sender<String>) {
             last = Some(value);
         }
         // Wake on a change, or re-check now and then in case the channel is gone.
+        let _ = tokio::time::timeout(FOLLOW_POLL, updates.changed()).await;
+        if sender.is_closed() {
+            return;
+        }
+    }
+}
+
+/// `GET .../logs/{id}/follow`: `start` with an empty entry, every stored log as `progress`,
+/// then live logs; like Kestra's, the stream never sends `end` and lasts until the client
+/// leaves. `minLevel`, `taskId` and `taskRunId` filter it as they filter the JSON route.
+pub async fn follow_logs(
+    State(app): State<Arc<App>>,
+    Path(One { a: id }): Path<One>,
+    RawQuery(raw_query): RawQuery,
+) -> Response {
+    let filter = log_filter(raw_query.as_deref());
+    let (sender, receiver) = mpsc::channel::<String>(64);
+    tokio::spawn(produce_logs(app, id, filter, sender));
+    let stream = futures_util::stream::unfold(receiver, |mut receiver| async move {
+        receiver
+            .recv()
+            .await
+            .map(|chunk| (Ok::<_, Infallible>(chunk), receiver))
+    });
+    Response::builder()
+        .status(StatusCode::OK)
+        .header(header::CONTENT_TYPE, "text/event-stream")
+        .header(header::CACHE_CONTROL, "no-cache")
+        .body(Body::from_stream(stream))
+        .unwrap_or_default()
+}
+
+async fn produce_logs(app: Arc<App>, id: String, filter: LogFilter, sender: mpsc::Sender<String>) {
+    // The first event carries an empty entry, as Kestra's does.
+    let stub = json!({"attemptNumber": null, "deleted": false});
+    if sender.send(sse_event("start", &stub)).await.is_err() {
+        return;
+    }
+    let Some(mut updates) = app.subscribe(&id) else {
+        // Unknown execution: nothing will ever come; Kestra keeps such a stream open until its
+        // idle timeout, this server closes it.
+        return;
+    };
+
+    let mut sent = 0;
+    loop {
+        let fresh = app
+            .read(&id, |record| {
+                record
+                    .logs
+                    .get(sent..)
+                    .map(<[_]>::to_vec)
+                    .unwrap_or_default()
+            })
+            .unwrap_or_default();
+        sent += fresh.len();
+        for entry in fresh.iter().filter(|entry| filter.accepts(entry)) {
+            let value = serde_json::to_value(entry).unwrap_or(Value::Null);
+            if sender.send(sse_event("progress", &value)).await.is_err() {
+                return;
+            }
+        }
+
         let _ = tokio::time::timeout(FOLLOW_POLL, updates.changed()).await;
         if sender.is_closed() {
             return;

@@ -80,6 +80,10 @@ fn api_routes(router: Router<Shared>, prefix: &str, version: ApiVersion) -> Rout
         )
         .route(&format!("{prefix}/logs/{{a}}"), get(get_logs))
         .route(&format!("{prefix}/logs/{{a}}/download"), get(download_logs))
+        .route(
+            &format!("{prefix}/logs/{{a}}/follow"),
+            get(crate::follow::follow_logs),
+        )
         .route(&format!("{prefix}/metrics/{{a}}"), get(get_metrics))
 }
 
@@ -641,7 +645,7 @@ async fn kill_and_wait(
 }
 
 /// Query filters of the log routes.
-struct LogFilter {
+pub(crate) struct LogFilter {
     min_level: Option<Level>,
     task_id: Option<String>,
     task_run_id: Option<String>,
@@ -650,7 +654,7 @@ struct LogFilter {
 impl LogFilter {
     /// Whether `entry` is selected: at or above the minimum level, of the task (a task id
     /// wins over a task-run id, as in Kestra).
-    fn accepts(&self, entry: &crate::model::LogEntry) -> bool {
+    pub(crate) fn accepts(&self, entry: &crate::model::LogEntry) -> bool {
         let level_ok = self.min_level.is_none_or(|min| entry.level >= min);
         let task_ok = match (&self.task_id, &self.task_run_id) {
             (Some(task_id), _) => entry.task_id.as_ref() == Some(task_id),
@@ -661,7 +665,7 @@ impl LogFilter {
     }
 }
 
-fn log_filter(raw_query: Option<&str>) -> LogFilter {
+pub(crate) fn log_filter(raw_query: Option<&str>) -> LogFilter {
     let pairs = query_pairs(raw_query);
     let text = |name| {
         query_value(&pairs, name)
