@@ -25,6 +25,8 @@ pub const BUN_COMMANDS: &str = "io.kestra.plugin.scripts.bun.Commands";
 pub const LOG: &str = "io.kestra.plugin.core.log.Log";
 /// Task type of the sleep task.
 pub const SLEEP: &str = "io.kestra.plugin.core.flow.Sleep";
+/// Task type of the pause task.
+pub const PAUSE: &str = "io.kestra.plugin.core.flow.Pause";
 /// Task type of the fail task.
 pub const FAIL: &str = "io.kestra.plugin.core.execution.Fail";
 
@@ -54,6 +56,11 @@ pub enum TaskKind {
     Sleep {
         /// How long to wait.
         duration: Duration,
+    },
+    /// Pause the execution until it is resumed, or for a while.
+    Pause {
+        /// When set, the execution resumes by itself after this long.
+        duration: Option<Duration>,
     },
     /// Fail with a message.
     Fail {
@@ -408,6 +415,28 @@ fn parse_task(item: &Yaml) -> Result<Task, String> {
             duration: parse_duration(&required_string(item, "duration", &owner)?)
                 .map_err(|reason| format!("{owner}: `duration`: {reason}"))?,
         },
+        PAUSE => {
+            // `pauseDuration` is the current name, `delay` the older one.
+            let duration = match get(item, "pauseDuration").or_else(|| get(item, "delay")) {
+                None => None,
+                Some(value) => Some(
+                    scalar(value)
+                        .ok_or_else(|| format!("{owner}: `pauseDuration` must be a string"))
+                        .and_then(|text| {
+                            parse_duration(&text)
+                                .map_err(|reason| format!("{owner}: `pauseDuration`: {reason}"))
+                        })?,
+                ),
+            };
+            if let Some(behavior) = get(item, "behavior").and_then(scalar) {
+                if behavior != "RESUME" {
+                    return Err(format!(
+                        "{owner}: `behavior` {behavior} is not supported (only RESUME)"
+                    ));
+                }
+            }
+            TaskKind::Pause { duration }
+        }
         FAIL => TaskKind::Fail {
             // Kestra's default message (`Fail.errorMessage`).
             message: match get(item, "errorMessage") {

@@ -134,6 +134,8 @@ pub enum StateType {
     Running,
     /// Waiting for a resume (Pause task).
     Paused,
+    /// Resumed after a pause, about to run again.
+    Restarted,
     /// A kill was requested and is being carried out.
     Killing,
     /// Ended well.

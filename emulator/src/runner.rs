@@ -11,7 +11,7 @@ use std::time::Duration;
 use serde_json::{json, Map, Value};
 use tokio::io::{AsyncRead, AsyncReadExt};
 use tokio::process::Command;
-use tokio::sync::{watch, OwnedSemaphorePermit, Semaphore};
+use tokio::sync::{watch, Notify, OwnedSemaphorePermit, Semaphore};
 
 mod workdir;
 
@@ -198,6 +198,66 @@ pub async fn run_execution(app: Arc<App>, flow: Flow, id: String) {
     let _ = tokio::fs::remove_dir_all(exec_dir).await;
 }
 
+/// Resume signals of the paused executions, by execution id.
+static PAUSED: OnceLock<Mutex<HashMap<String, Arc<Notify>>>> = OnceLock::new();
+
+/// Why an execution cannot be resumed.
+#[derive(Debug, PartialEq, Eq)]
+#[allow(dead_code, reason = "returned by `resume`, which the resume route calls")]
+pub enum ResumeError {
+    /// No execution has this id.
+    NotFound,
+    /// The execution is not PAUSED; the text is Kestra's message.
+    NotPaused(String),
+}
+
+/// Resumes a PAUSED execution, as `POST .../executions/{id}/resume` does: the paused task
+/// succeeds and the execution goes RESTARTED, then RUNNING.
+#[allow(dead_code, reason = "called by the resume route once it is served")]
+pub fn resume(app: &App, id: &str) -> Result<(), ResumeError> {
+    let state = app
+        .read(id, |record| record.execution.state.current())
+        .ok_or(ResumeError::NotFound)?;
+    let signal = lock(PAUSED.get_or_init(Mutex::default)).get(id).cloned();
+    match signal {
+        Some(signal) if state == StateType::Paused => {
+            signal.notify_one();
+            Ok(())
+        }
+        _ => Err(ResumeError::NotPaused(format!(
+            "Execution '{id}' is not paused, can't resume it"
+        ))),
+    }
+}
+
+/// Runs a Pause task: PAUSED until resumed, the pause duration has passed or a kill.
+async fn pause(
+    app: &App,
+    id: &str,
+    run_id: &str,
+    duration: Option<Duration>,
+    kill: &mut watch::Receiver<bool>,
+) -> Outcome {
+    let signal = Arc::new(Notify::new());
+    lock(PAUSED.get_or_init(Mutex::default)).insert(id.to_string(), Arc::clone(&signal));
+    set_task_state(app, id, run_id, StateType::Paused, None);
+    set_execution_state(app, id, StateType::Paused);
+    let resumed = tokio::select! {
+        () = signal.notified() => true,
+        () = expire(duration.map(|duration| (tokio::time::Instant::now() + duration, duration)))
+            => true,
+        () = wait_for_kill(kill) => false,
+    };
+    lock(PAUSED.get_or_init(Mutex::default)).remove(id);
+    if !resumed {
+        return Outcome::Killed;
+    }
+    set_execution_state(app, id, StateType::Restarted);
+    set_execution_state(app, id, StateType::Running);
+    set_task_state(app, id, run_id, StateType::Running, None);
+    Outcome::Success(None)
+}
+
 /// Semaphores of the flows with a concurrency limit, by (namespace, flow id).
 type Slots = HashMap<(String, String), Arc<Semaphore>>;
 
@@ -356,6 +416,7 @@ async fn run_task(
                 }
             }
         }
+        TaskKind::Pause { duration } => pause(app, id, run_id, *duration, kill).await,
         TaskKind::Fail { message } => {
             // Kestra throws the rendered message, which the worker logs as the task's error.
             let text = expr::render(message, ctx).unwrap_or_else(|reason| reason);
@@ -475,9 +536,10 @@ async fn run_process(
                 lines.push(expr::render(command, ctx)?);
             }
         }
-        TaskKind::Log { .. } | TaskKind::Sleep { .. } | TaskKind::Fail { .. } => {
-            return Err("This task has no process".to_string())
-        }
+        TaskKind::Log { .. }
+        | TaskKind::Sleep { .. }
+        | TaskKind::Pause { .. }
+        | TaskKind::Fail { .. } => return Err("This task has no process".to_string()),
     }
 
     let mut command = Command::new("/bin/sh");

@@ -452,7 +452,7 @@ fn invalid_flow_files_stop_the_start() {
     let dir = scratch_dir("invalid");
     std::fs::write(
         dir.join("flows").join("bad.yml"),
-        "id: bad\nnamespace: a\ntasks:\n  - id: t\n    type: io.kestra.plugin.core.flow.Pause\n",
+        "id: bad\nnamespace: a\ntasks:\n  - id: t\n    type: io.kestra.plugin.core.flow.Parallel\n",
     )
     .unwrap();
     let output = Command::new(env!("CARGO_BIN_EXE_kestra-emulator"))
@@ -463,7 +463,7 @@ fn invalid_flow_files_stop_the_start() {
     let _ = std::fs::remove_dir_all(&dir);
     assert!(!output.status.success());
     let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(stderr.contains("bad.yml") && stderr.contains("io.kestra.plugin.core.flow.Pause"));
+    assert!(stderr.contains("bad.yml") && stderr.contains("io.kestra.plugin.core.flow.Parallel"));
     assert!(output.stdout.is_empty());
 }
 

@@ -364,3 +364,76 @@ fn executions_past_the_concurrency_limit_wait_in_queued() {
     assert!(date(&done[1], 2) >= date(&done[0], 2));
     assert!(date(&done[2], 2) >= date(&done[1], 3));
 }
+
+const PAUSE_FLOW: &str = r#"
+id: paused
+namespace: company.team
+tasks:
+  - id: wait
+    type: io.kestra.plugin.core.flow.Pause
+    pauseDuration: PT0.5S
+  - id: after
+    type: io.kestra.plugin.core.log.Log
+    message: resumed
+"#;
+
+/// Waits until an execution is in `state`, polling its JSON.
+fn wait_for_state(port: u16, id: &str, state: &str) -> Value {
+    wait_for(port, id, &[state])
+}
+
+#[test]
+fn pause_holds_the_execution_then_it_resumes() {
+    let server = start("pause", &[("p.yml", PAUSE_FLOW)], &[]);
+    let port = server.port;
+    let reply = create(port, "/api/v1/main/executions/company.team/paused", &[]);
+    let id = reply.json()["id"].as_str().unwrap().to_string();
+    let paused = wait_for_state(port, &id, "PAUSED");
+    // A paused state has an end date, as in Kestra.
+    assert!(paused["state"]["endDate"].is_string(), "{paused:#}");
+    assert_eq!(paused["taskRunList"][0]["state"]["current"], "PAUSED");
+
+    let done = wait_for(port, &id, &["SUCCESS", "FAILED"]);
+    assert_eq!(done["state"]["current"], "SUCCESS", "{done:#}");
+    assert_eq!(
+        history(&done["state"]),
+        [
+            "CREATED",
+            "RUNNING",
+            "PAUSED",
+            "RESTARTED",
+            "RUNNING",
+            "SUCCESS"
+        ]
+    );
+    assert_eq!(
+        history(&done["taskRunList"][0]["state"]),
+        ["CREATED", "RUNNING", "PAUSED", "RUNNING", "SUCCESS"]
+    );
+    let logs = messages(port, &id);
+    assert_eq!(logs, [("INFO".to_string(), "resumed".to_string())]);
+}
+
+#[test]
+fn a_paused_execution_can_be_killed() {
+    let flow = PAUSE_FLOW.replace("    pauseDuration: PT0.5S\n", "");
+    let server = start("pause-kill", &[("p.yml", &flow)], &[]);
+    let port = server.port;
+    let reply = create(port, "/api/v1/main/executions/company.team/paused", &[]);
+    let id = reply.json()["id"].as_str().unwrap().to_string();
+    wait_for_state(port, &id, "PAUSED");
+    let kill = request(
+        port,
+        "DELETE",
+        &format!("/api/v1/main/executions/{id}/kill"),
+        &[],
+        b"",
+    );
+    assert_eq!(kill.status, 202);
+    let done = wait_for(port, &id, &["KILLED"]);
+    assert_eq!(
+        history(&done["state"]),
+        ["CREATED", "RUNNING", "PAUSED", "KILLING", "KILLED"]
+    );
+    assert_eq!(done["taskRunList"][0]["state"]["current"], "KILLED");
+}
