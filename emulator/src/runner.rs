@@ -203,7 +203,6 @@ static PAUSED: OnceLock<Mutex<HashMap<String, Arc<Notify>>>> = OnceLock::new();
 
 /// Why an execution cannot be resumed.
 #[derive(Debug, PartialEq, Eq)]
-#[allow(dead_code, reason = "returned by `resume`, which the resume route calls")]
 pub enum ResumeError {
     /// No execution has this id.
     NotFound,
@@ -213,7 +212,6 @@ pub enum ResumeError {
 
 /// Resumes a PAUSED execution, as `POST .../executions/{id}/resume` does: the paused task
 /// succeeds and the execution goes RESTARTED, then RUNNING.
-#[allow(dead_code, reason = "called by the resume route once it is served")]
 pub fn resume(app: &App, id: &str) -> Result<(), ResumeError> {
     let state = app
         .read(id, |record| record.execution.state.current())

@@ -63,6 +63,17 @@ fn api_routes(router: Router<Shared>, prefix: &str, version: ApiVersion) -> Rout
             delete(kill_and_wait),
         ),
     };
+    // `resume` is a reserved flow id since Kestra 1.0, so this path shadows no flow.
+    let router = match version {
+        ApiVersion::V1_3 => router.route(
+            &format!("{prefix}/executions/{{a}}/resume"),
+            post(resume_execution),
+        ),
+        ApiVersion::V2_1 => router.route(
+            &format!("{prefix}/executions/{{a}}/actions/resume"),
+            post(resume_execution),
+        ),
+    };
     router
         .route(
             &format!("{prefix}/executions/{{a}}/{{b}}"),
@@ -601,6 +612,33 @@ async fn kill_execution(
         request_kill(&app, &id);
     }
     StatusCode::ACCEPTED.into_response()
+}
+
+/// `POST .../executions/{id}/resume` (1.3: 204) and `.../actions/resume` (2.x: 200 with the
+/// execution): the paused task succeeds and the execution runs on; 409 when not PAUSED.
+async fn resume_execution(
+    State(app): State<Shared>,
+    Path(One { a: id }): Path<One>,
+    OriginalUri(uri): OriginalUri,
+) -> Response {
+    match crate::runner::resume(&app, &id) {
+        Ok(()) if app.config.version == ApiVersion::V2_1 => match app.execution(&id) {
+            Some(execution) => (StatusCode::OK, Json(execution)).into_response(),
+            None => error_response(&ApiError::not_found(), uri.path()),
+        },
+        Ok(()) => StatusCode::NO_CONTENT.into_response(),
+        Err(crate::runner::ResumeError::NotFound) => {
+            error_response(&ApiError::not_found(), uri.path())
+        }
+        // 1.x throws an IllegalStateException (409 "Illegal state"); 2.x answers a conflict.
+        Err(crate::runner::ResumeError::NotPaused(message)) => {
+            let error = match app.config.version {
+                ApiVersion::V1_3 => ApiError::illegal_state(&message),
+                ApiVersion::V2_1 => ApiError::conflict(&message),
+            };
+            error_response(&error, uri.path())
+        }
+    }
 }
 
 /// How long the 2.x kill call waits for the execution to end.
