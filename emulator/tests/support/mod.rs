@@ -91,6 +91,14 @@ pub struct Server {
     dir: PathBuf,
 }
 
+impl Server {
+    /// The server's process id, to read its resource use.
+    #[allow(dead_code, reason = "only some test files read it")]
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+}
+
 impl Drop for Server {
     fn drop(&mut self) {
         // SIGTERM lets the server remove its storage directory; SIGKILL only if it hangs.
