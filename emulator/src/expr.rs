@@ -9,6 +9,35 @@ const ROOTS: [&str; 5] = ["inputs", "outputs", "execution", "flow", "labels"];
 
 /// Renders every `{{ ... }}` in `template` against `context`, an object keyed by the roots.
 pub fn render(template: &str, context: &Value) -> Result<String, String> {
+    scan(template, &mut |expression| {
+        evaluate(expression, context).map(|value| to_text(&value))
+    })
+}
+
+/// Checks, without a context, that every tag of `template` is a supported lookup from a
+/// known root: flows are checked when they load, so an unsupported template is reported at
+/// start-up rather than when an execution reaches it.
+pub fn check(template: &str) -> Result<(), String> {
+    scan(template, &mut |expression| {
+        let steps = parse_path(expression)?;
+        match steps.first() {
+            Some(Step::Key(root)) if ROOTS.contains(&root.as_str()) => Ok(String::new()),
+            Some(Step::Key(root)) => Err(format!(
+                "unknown variable `{root}` (available: {})",
+                ROOTS.join(", ")
+            )),
+            _ => Err("an expression must start with a variable name".to_string()),
+        }
+    })
+    .map(|_| ())
+}
+
+/// Replaces every `{{ ... }}` of `template` with what `expand` makes of its expression;
+/// `{% %}` and `{# #}` tags and unclosed tags are errors.
+fn scan(
+    template: &str,
+    expand: &mut dyn FnMut(&str) -> Result<String, String>,
+) -> Result<String, String> {
     let mut out = String::with_capacity(template.len());
     let mut rest = template;
     loop {
@@ -33,9 +62,9 @@ pub fn render(template: &str, context: &Value) -> Result<String, String> {
             return Err(format!("Unclosed `{{{{` in `{}`", short(template)));
         };
         let expression = after.get(..end).unwrap_or_default().trim();
-        let value = evaluate(expression, context)
+        let text = expand(expression)
             .map_err(|reason| format!("Unable to render `{{{{ {expression} }}}}`: {reason}"))?;
-        out.push_str(&to_text(&value));
+        out.push_str(&text);
         rest = after.get(end + 2..).unwrap_or_default();
     }
 }

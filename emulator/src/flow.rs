@@ -548,6 +548,18 @@ fn parse_concurrency(flow: &Yaml) -> Result<Option<usize>, String> {
 }
 
 /// Parses and validates the text of a flow file.
+/// Checks every string below `value` with [`crate::expr::check`]. YAML nesting is bounded
+/// by the YAML reader, so the recursion is too.
+fn check_templates(value: &Yaml) -> Result<(), String> {
+    match value {
+        Yaml::String(text) => crate::expr::check(text),
+        Yaml::Sequence(items) => items.iter().try_for_each(check_templates),
+        Yaml::Mapping(entries) => entries.values().try_for_each(check_templates),
+        Yaml::Tagged(tagged) => check_templates(&tagged.value),
+        _ => Ok(()),
+    }
+}
+
 pub fn parse_flow(text: &str) -> Result<Flow, String> {
     let root: Yaml =
         serde_yaml::from_str(text).map_err(|error| format!("invalid YAML: {error}"))?;
@@ -586,6 +598,11 @@ pub fn parse_flow(text: &str) -> Result<Flow, String> {
     if tasks.is_empty() {
         return Err("a flow needs at least one task in `tasks`".to_string());
     }
+    for key in ["tasks", "errors", "outputs"] {
+        if let Some(section) = get(&root, key) {
+            check_templates(section).map_err(|reason| format!("`{key}`: {reason}"))?;
+        }
+    }
     let every_task: Vec<&Task> = tasks.iter().chain(&errors).collect();
     for (index, task) in every_task.iter().enumerate() {
         if every_task
@@ -623,6 +640,27 @@ pub fn parse_flow(text: &str) -> Result<Flow, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn unsupported_templates_are_refused_when_the_flow_loads() {
+        let flow = |message: &str| {
+            format!(
+                "id: f\nnamespace: n\ntasks:\n  - id: t\n    \
+                 type: io.kestra.plugin.core.log.Log\n    message: \"{message}\"\n"
+            )
+        };
+        assert!(parse_flow(&flow("{{ inputs.name }}")).is_ok());
+        for bad in [
+            "{{ inputs.name | upper }}",
+            "{% if x %}",
+            "{{ now() }}",
+            "{{ secret.x }}",
+            "{{",
+        ] {
+            let error = parse_flow(&flow(bad)).err().unwrap_or_default();
+            assert!(error.starts_with("`tasks`: "), "{bad}: {error}");
+        }
+    }
 
     const HELLO: &str = r#"
 id: hello
