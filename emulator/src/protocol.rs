@@ -137,11 +137,66 @@ pub struct Frame {
     pub logs: Vec<LogLine>,
 }
 
+/// The code unit of a `\uXXXX` escape starting at `bytes[at]` (the backslash), if any.
+fn escape_at(bytes: &[u8], at: usize) -> Option<u16> {
+    let escape = bytes.get(at..at + 6)?;
+    if escape.get(..2)? != b"\\u" {
+        return None;
+    }
+    let digits = std::str::from_utf8(escape.get(2..)?).ok()?;
+    u16::from_str_radix(digits, 16).ok()
+}
+
+/// Replaces `\uD800`-`\uDFFF` escapes that do not form a pair with `\uFFFD`; an escaped
+/// backslash before a `u` is left alone.
+pub fn replace_lone_surrogate_escapes(text: &str) -> std::borrow::Cow<'_, str> {
+    if !text.contains("\\u") {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let bytes = text.as_bytes();
+    let mut out = String::with_capacity(text.len());
+    let mut copied = 0;
+    let mut index = 0;
+    while index < bytes.len() {
+        if bytes.get(index) != Some(&b'\\') {
+            index += 1;
+            continue;
+        }
+        let Some(unit) = escape_at(bytes, index) else {
+            // `\\` or another escape: skip both characters so `\\u` is never misread.
+            index += 2;
+            continue;
+        };
+        let is_high = (0xD800..0xDC00).contains(&unit);
+        let is_low = (0xDC00..0xE000).contains(&unit);
+        let paired_low =
+            escape_at(bytes, index + 6).is_some_and(|next| (0xDC00..0xE000).contains(&next));
+        if is_high && paired_low {
+            index += 12;
+        } else if is_high || is_low {
+            out.push_str(text.get(copied..index).unwrap_or_default());
+            out.push_str("\\ufffd");
+            index += 6;
+            copied = index;
+        } else {
+            index += 6;
+        }
+    }
+    if copied == 0 {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    out.push_str(text.get(copied..).unwrap_or_default());
+    std::borrow::Cow::Owned(out)
+}
+
 /// Maps the JSON text of a frame. The error text is what follows `Invalid outputs '` in the
 /// warning Kestra logs.
 pub fn parse_frame(text: &str) -> Result<Frame, String> {
+    // Jackson accepts lone surrogate escapes, which a Rust string cannot hold: they become
+    // U+FFFD, as they do when Kestra writes such a string out as UTF-8.
+    let text = replace_lone_surrogate_escapes(text);
     // Jackson reads the first value and ignores whatever follows it, so do the same.
-    let mut stream = serde_json::Deserializer::from_str(text).into_iter::<Value>();
+    let mut stream = serde_json::Deserializer::from_str(&text).into_iter::<Value>();
     let value = match stream.next() {
         Some(Ok(value)) => value,
         Some(Err(error)) => return Err(format!("Unexpected JSON content: {error}")),
@@ -431,6 +486,21 @@ impl TaskAccumulator {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn lone_surrogate_escapes_become_replacement_characters() {
+        let fixed = |text: &str| replace_lone_surrogate_escapes(text).into_owned();
+        assert_eq!(fixed(r#"{"a":"x\ud800y"}"#), r#"{"a":"x\ufffdy"}"#);
+        assert_eq!(fixed(r#"{"a":"\udfff"}"#), r#"{"a":"\ufffd"}"#);
+        assert_eq!(fixed(r#"{"a":"\ud83d\ude80"}"#), r#"{"a":"\ud83d\ude80"}"#);
+        assert_eq!(fixed(r#"{"a":"\\ud800"}"#), r#"{"a":"\\ud800"}"#);
+        assert_eq!(
+            fixed(r#"{"a":"\ud800\ud800\udc00"}"#),
+            r#"{"a":"\ufffd\ud800\udc00"}"#
+        );
+        let frame = parse_frame(r#"{"outputs":{"s":"a\ud800b"}}"#);
+        assert!(frame.is_ok(), "{frame:?}");
+    }
 
     #[test]
     fn splits_like_read_line() {
