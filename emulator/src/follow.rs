@@ -11,8 +11,8 @@ use serde_json::{json, Value};
 use tokio::sync::mpsc;
 
 use crate::model::{format_instant, now_micros};
-use crate::server::{log_filter, LogFilter, One, FOLLOW_POLL};
-use crate::store::App;
+use crate::server::{execution_json, log_filter, LogFilter, One, FOLLOW_POLL};
+use crate::store::{ApiVersion, App};
 
 /// Formats one event; the phase travels in the SSE `id`, there is no `event:` line.
 pub fn sse_event(phase: &str, data: &Value) -> String {
@@ -43,12 +43,15 @@ pub async fn follow_execution(
 
 async fn produce(app: Arc<App>, id: String, sender: mpsc::Sender<String>) {
     // The first event is a stub built from the id alone, like Kestra's.
-    let stub = json!({
+    let mut stub = json!({
         "id": id,
         "originalId": id,
         "deleted": false,
         "metadata": {"attemptNumber": 1, "originalCreatedDate": format_instant(now_micros())},
     });
+    if app.config.version == ApiVersion::V2_1 {
+        crate::api_v2::slim_execution(&mut stub);
+    }
     if sender.send(sse_event("start", &stub)).await.is_err() {
         return;
     }
@@ -62,7 +65,7 @@ async fn produce(app: Arc<App>, id: String, sender: mpsc::Sender<String>) {
             return;
         };
         let finished = execution.is_finished();
-        let value = serde_json::to_value(&execution).unwrap_or(Value::Null);
+        let value = execution_json(&app, &execution, false);
         if finished {
             let _ = sender.send(sse_event("end", &value)).await;
             return;
@@ -83,13 +86,13 @@ async fn produce(app: Arc<App>, id: String, sender: mpsc::Sender<String>) {
 
 /// `GET .../logs/{id}/follow`: `start` with an empty entry, every stored log as `progress`,
 /// then live logs; like Kestra's, the stream never sends `end` and lasts until the client
-/// leaves. `minLevel`, `taskId` and `taskRunId` filter it as they filter the JSON route.
+/// leaves. The query filters it as it filters the JSON route.
 pub async fn follow_logs(
     State(app): State<Arc<App>>,
     Path(One { a: id }): Path<One>,
     RawQuery(raw_query): RawQuery,
 ) -> Response {
-    let filter = log_filter(raw_query.as_deref());
+    let filter = log_filter(raw_query.as_deref(), app.config.version);
     let (sender, receiver) = mpsc::channel::<String>(64);
     tokio::spawn(produce_logs(app, id, filter, sender));
     let stream = futures_util::stream::unfold(receiver, |mut receiver| async move {

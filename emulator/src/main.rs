@@ -1,5 +1,6 @@
 //! `kestra-emulator`: a local server that answers like Kestra's API and runs simple flows.
 
+mod api_v2;
 mod controls;
 mod cors;
 mod errors;

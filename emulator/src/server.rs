@@ -74,7 +74,7 @@ fn api_routes(router: Router<Shared>, prefix: &str, version: ApiVersion) -> Rout
             post(resume_execution),
         ),
     };
-    router
+    let router = router
         .route(
             &format!("{prefix}/executions/{{a}}/{{b}}"),
             post(create_execution),
@@ -95,7 +95,19 @@ fn api_routes(router: Router<Shared>, prefix: &str, version: ApiVersion) -> Rout
             &format!("{prefix}/logs/{{a}}/follow"),
             get(crate::follow::follow_logs),
         )
-        .route(&format!("{prefix}/metrics/{{a}}"), get(get_metrics))
+        .route(&format!("{prefix}/metrics/{{a}}"), get(get_metrics));
+    match version {
+        ApiVersion::V1_3 => router,
+        ApiVersion::V2_1 => router
+            .route(
+                &format!("{prefix}/outputs/{{a}}"),
+                get(crate::api_v2::execution_outputs),
+            )
+            .route(
+                &format!("{prefix}/outputs/{{a}}/{{b}}"),
+                get(crate::api_v2::task_run_outputs),
+            ),
+    }
 }
 
 /// Builds the router.
@@ -302,9 +314,13 @@ fn query_value<'a>(pairs: &'a [(String, String)], name: &str) -> Option<&'a str>
         .map(|(_, value)| value.as_str())
 }
 
-/// The JSON of an execution as served, with its UI link when asked.
-fn execution_json(app: &App, execution: &Execution, with_url: bool) -> Value {
+/// The JSON of an execution as served (2.1: the slimmer `ApiExecution`), with its UI link
+/// when asked.
+pub(crate) fn execution_json(app: &App, execution: &Execution, with_url: bool) -> Value {
     let mut value = serde_json::to_value(execution).unwrap_or(Value::Null);
+    if app.config.version == ApiVersion::V2_1 {
+        crate::api_v2::slim_execution(&mut value);
+    }
     if let (true, Some(object)) = (with_url, value.as_object_mut()) {
         let url = format!(
             "http://127.0.0.1:{}/ui/{TENANT}/executions/{}/{}/{}",
@@ -623,7 +639,7 @@ async fn resume_execution(
 ) -> Response {
     match crate::runner::resume(&app, &id) {
         Ok(()) if app.config.version == ApiVersion::V2_1 => match app.execution(&id) {
-            Some(execution) => (StatusCode::OK, Json(execution)).into_response(),
+            Some(execution) => Json(execution_json(&app, &execution, false)).into_response(),
             None => error_response(&ApiError::not_found(), uri.path()),
         },
         Ok(()) => StatusCode::NO_CONTENT.into_response(),
@@ -684,27 +700,50 @@ async fn kill_and_wait(
 
 /// Query filters of the log routes.
 pub(crate) struct LogFilter {
+    /// Lowest level accepted.
     min_level: Option<Level>,
+    /// The only level accepted (2.1 `filters[level][EQUALS]`).
+    level: Option<Level>,
+    /// Task id of the entries.
     task_id: Option<String>,
+    /// Task-run id of the entries.
     task_run_id: Option<String>,
+    /// 1.3: a task id wins over a task-run id, as in Kestra 1.x; 2.1: both must hold.
+    task_id_wins: bool,
 }
 
 impl LogFilter {
-    /// Whether `entry` is selected: at or above the minimum level, of the task (a task id
-    /// wins over a task-run id, as in Kestra).
+    /// Whether `entry` is selected: at the level or above the minimum one, and of the task.
     pub(crate) fn accepts(&self, entry: &crate::model::LogEntry) -> bool {
-        let level_ok = self.min_level.is_none_or(|min| entry.level >= min);
-        let task_ok = match (&self.task_id, &self.task_run_id) {
-            (Some(task_id), _) => entry.task_id.as_ref() == Some(task_id),
-            (None, Some(run_id)) => entry.task_run_id.as_ref() == Some(run_id),
-            (None, None) => true,
-        };
-        level_ok && task_ok
+        let level_ok = self.min_level.is_none_or(|min| entry.level >= min)
+            && self.level.is_none_or(|level| entry.level == level);
+        let task_ok = self
+            .task_id
+            .as_ref()
+            .is_none_or(|task_id| entry.task_id.as_ref() == Some(task_id));
+        let run_ok = (self.task_id_wins && self.task_id.is_some())
+            || self
+                .task_run_id
+                .as_ref()
+                .is_none_or(|run_id| entry.task_run_id.as_ref() == Some(run_id));
+        level_ok && task_ok && run_ok
     }
 }
 
-pub(crate) fn log_filter(raw_query: Option<&str>) -> LogFilter {
+/// Reads the log query: `minLevel`, `taskId` and `taskRunId` in 1.3 mode, only `filters[...]`
+/// in 2.1 mode.
+pub(crate) fn log_filter(raw_query: Option<&str>, version: ApiVersion) -> LogFilter {
     let pairs = query_pairs(raw_query);
+    if version == ApiVersion::V2_1 {
+        let found = crate::api_v2::log_filters(&pairs);
+        return LogFilter {
+            min_level: found.min_level,
+            level: found.level,
+            task_id: found.task_id,
+            task_run_id: found.task_run_id,
+            task_id_wins: false,
+        };
+    }
     let text = |name| {
         query_value(&pairs, name)
             .filter(|v| !v.is_empty())
@@ -712,8 +751,10 @@ pub(crate) fn log_filter(raw_query: Option<&str>) -> LogFilter {
     };
     LogFilter {
         min_level: text("minLevel").and_then(|name| Level::parse(&name.to_ascii_uppercase())),
+        level: None,
         task_id: text("taskId"),
         task_run_id: text("taskRunId"),
+        task_id_wins: true,
     }
 }
 
@@ -722,7 +763,7 @@ async fn get_logs(
     Path(One { a: id }): Path<One>,
     RawQuery(raw_query): RawQuery,
 ) -> Response {
-    let filter = log_filter(raw_query.as_deref());
+    let filter = log_filter(raw_query.as_deref(), app.config.version);
     let logs = app
         .read(&id, |record| record.logs.clone())
         .unwrap_or_default();
@@ -739,7 +780,7 @@ async fn download_logs(
     OriginalUri(uri): OriginalUri,
     RawQuery(raw_query): RawQuery,
 ) -> Response {
-    let filter = log_filter(raw_query.as_deref());
+    let filter = log_filter(raw_query.as_deref(), app.config.version);
     let found = app.read(&id, |record| {
         let text = record
             .logs
