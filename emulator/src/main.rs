@@ -47,7 +47,9 @@ Options:
   --legacy-routes             also serve the tenant-less paths of Kestra 0.22 and older
                               (/api/v1/executions/..., /api/v1/logs/...)
   --kestra-version <v>        1.3 (default): JsonError bodies, DELETE .../kill;
-                              2.1: problem+json bodies, DELETE .../actions/kill
+                              2.1: problem+json bodies, .../actions/kill and
+                              /actions/resume, slimmer execution JSON, /outputs routes,
+                              filters[...] on the log routes
   --help                      print this help";
 
 /// Parsed command line.
