@@ -305,6 +305,12 @@ pub fn parse_date(text: &str) -> Result<String, String> {
 /// Parses an ISO instant like `Instant.parse` (a `Z` or an offset is required) and returns
 /// it in UTC as Java prints it.
 pub fn parse_datetime(text: &str) -> Result<String, String> {
+    parse_instant_micros(text).map(format_instant)
+}
+
+/// Parses an instant like `Instant.parse` (an offset or `Z` required) into microseconds since
+/// the epoch; the error is the Java message.
+pub fn parse_instant_micros(text: &str) -> Result<i64, String> {
     let bad = |index: usize| format!("Text '{text}' could not be parsed at index {index}");
     let upper = text.to_ascii_uppercase();
     let date = upper.get(..10).ok_or_else(|| bad(0))?;
@@ -374,7 +380,7 @@ pub fn parse_datetime(text: &str) -> Result<String, String> {
     let seconds =
         days * 86_400 + i64::from(hour) * 3600 + i64::from(minute) * 60 + i64::from(second)
             - offset_secs;
-    Ok(format_instant(seconds * 1_000_000 + micros))
+    Ok(seconds * 1_000_000 + micros)
 }
 
 /// Parses `HH:MM[:SS[.fraction]]` like `LocalTime.parse` and prints it like

@@ -304,6 +304,9 @@ pub struct Execution {
     pub deleted: bool,
     /// Attempt metadata.
     pub metadata: Metadata,
+    /// When the execution was asked to start (`scheduleDate` on create), if it was.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub schedule_date: Option<String>,
 }
 
 impl Execution {

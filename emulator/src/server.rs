@@ -467,6 +467,15 @@ async fn create(
         .collect();
     let request_labels = labels::parse_query_labels(&label_values)?;
     let wait = query_value(&pairs, "wait").is_some_and(|value| value.eq_ignore_ascii_case("true"));
+    let schedule = match query_value(&pairs, "scheduleDate").filter(|text| !text.is_empty()) {
+        None => None,
+        Some(text) => Some(crate::inputs::parse_instant_micros(text.trim()).map_err(|_| {
+            ApiError::http_status(
+                400,
+                &format!("Failed to convert argument [scheduleDate] for value [{text}]"),
+            )
+        })?),
+    };
 
     let id = new_id();
     let parts = read_parts(request).await?;
@@ -548,6 +557,7 @@ async fn create(
             attempt_number: 1,
             original_created_date: crate::model::format_instant(now - now % 1000),
         },
+        schedule_date: schedule.map(crate::model::format_instant),
     };
     let logs = warnings
         .into_iter()
@@ -556,7 +566,17 @@ async fn create(
     let created = execution_json(app, &execution, true);
     app.insert(execution, logs);
     let updates = app.subscribe(&id);
-    tokio::spawn(runner::run_execution(Arc::clone(app), flow, id.clone()));
+    // A scheduled execution stays CREATED until its date, then runs as any other.
+    let delay = schedule
+        .and_then(|at| u64::try_from(at - now).ok())
+        .map(Duration::from_micros)
+        .unwrap_or_default();
+    let runner_app = Arc::clone(app);
+    let runner_id = id.clone();
+    tokio::spawn(async move {
+        tokio::time::sleep(delay).await;
+        runner::run_execution(runner_app, flow, runner_id).await;
+    });
 
     if !wait {
         return Ok(created);
