@@ -14,6 +14,9 @@ use crate::model::{format_instant, now_micros};
 use crate::server::{execution_json, log_filter, LogFilter, One, FOLLOW_POLL};
 use crate::store::{ApiVersion, App};
 
+/// How long Kestra looks for an unknown execution before it ends a follow stream.
+const UNKNOWN_EXECUTION_WAIT: std::time::Duration = std::time::Duration::from_secs(10);
+
 /// Formats one event; the phase travels in the SSE `id`, there is no `event:` line.
 pub fn sse_event(phase: &str, data: &Value) -> String {
     // JSON text never holds raw newlines, so it fits on one `data:` line.
@@ -56,7 +59,9 @@ async fn produce(app: Arc<App>, id: String, sender: mpsc::Sender<String>) {
         return;
     }
     let Some(mut updates) = app.subscribe(&id) else {
-        // Unknown execution: nothing will ever come, so close the stream.
+        // Unknown execution: Kestra keeps polling for about 10 s after `start`, then fails the
+        // stream (the 200 and `start` are already sent), so the client sees it end then.
+        tokio::time::sleep(UNKNOWN_EXECUTION_WAIT).await;
         return;
     };
     let mut last: Option<Value> = None;

@@ -13,11 +13,13 @@ type: io.kestra.plugin.core.log.Log\n    message: first line\n  - id: pause\n   
 type: io.kestra.plugin.core.flow.Sleep\n    duration: PT0.3S\n  - id: second\n    \
 type: io.kestra.plugin.core.log.Log\n    level: WARN\n    message: second line\n";
 
-/// Reads the raw stream for `limit`, then hangs up: the stream itself never ends.
+/// Reads the raw stream until the server closes it or `limit` passes, then hangs up.
 fn read_stream_for(port: u16, path: &str, limit: Duration) -> String {
     let mut stream = TcpStream::connect(("127.0.0.1", port)).unwrap();
-    let head =
-        format!("GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: text/event-stream\r\n\r\n");
+    let head = format!(
+        "GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: text/event-stream\r\n\
+         Connection: close\r\n\r\n"
+    );
     stream.write_all(head.as_bytes()).unwrap();
     stream
         .set_read_timeout(Some(Duration::from_millis(50)))
@@ -69,4 +71,20 @@ fn stored_and_live_logs_arrive_and_the_stream_stays_open() {
     );
     assert!(filtered.contains("second line"), "{filtered}");
     assert!(!filtered.contains("first line"), "{filtered}");
+}
+
+#[test]
+fn following_an_unknown_execution_ends_after_about_ten_seconds() {
+    let server = start("follow-unknown", &[("f.yml", LOGGING_FLOW)], &[]);
+    let started = Instant::now();
+    let text = read_stream_for(
+        server.port,
+        "/api/v1/main/executions/nope/follow",
+        Duration::from_secs(20),
+    );
+    let lasted = started.elapsed();
+    assert!(text.contains("id: start\ndata: {"), "{text}");
+    assert!(!text.contains("id: end"), "{text}");
+    assert!(lasted >= Duration::from_secs(9), "ended after {lasted:?}");
+    assert!(lasted < Duration::from_secs(15), "ended after {lasted:?}");
 }
