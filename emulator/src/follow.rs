@@ -23,13 +23,9 @@ pub fn sse_event(phase: &str, data: &Value) -> String {
     format!("id: {phase}\ndata: {data}\n\n")
 }
 
-/// Streams `start`, then `progress` per change, then `end` with the final execution.
-pub async fn follow_execution(
-    State(app): State<Arc<App>>,
-    Path(One { a: id }): Path<One>,
-) -> Response {
-    let (sender, receiver) = mpsc::channel::<String>(16);
-    tokio::spawn(produce(app, id, sender));
+/// A `text/event-stream` answer whose events come from `receiver`; it ends when the
+/// producer drops its sender.
+fn event_stream(receiver: mpsc::Receiver<String>) -> Response {
     let stream = futures_util::stream::unfold(receiver, |mut receiver| async move {
         receiver
             .recv()
@@ -42,6 +38,16 @@ pub async fn follow_execution(
         .header(header::CACHE_CONTROL, "no-cache")
         .body(Body::from_stream(stream))
         .unwrap_or_default()
+}
+
+/// Streams `start`, then `progress` per change, then `end` with the final execution.
+pub async fn follow_execution(
+    State(app): State<Arc<App>>,
+    Path(One { a: id }): Path<One>,
+) -> Response {
+    let (sender, receiver) = mpsc::channel::<String>(16);
+    tokio::spawn(produce(app, id, sender));
+    event_stream(receiver)
 }
 
 async fn produce(app: Arc<App>, id: String, sender: mpsc::Sender<String>) {
@@ -100,18 +106,7 @@ pub async fn follow_logs(
     let filter = log_filter(raw_query.as_deref(), app.config.version);
     let (sender, receiver) = mpsc::channel::<String>(64);
     tokio::spawn(produce_logs(app, id, filter, sender));
-    let stream = futures_util::stream::unfold(receiver, |mut receiver| async move {
-        receiver
-            .recv()
-            .await
-            .map(|chunk| (Ok::<_, Infallible>(chunk), receiver))
-    });
-    Response::builder()
-        .status(StatusCode::OK)
-        .header(header::CONTENT_TYPE, "text/event-stream")
-        .header(header::CACHE_CONTROL, "no-cache")
-        .body(Body::from_stream(stream))
-        .unwrap_or_default()
+    event_stream(receiver)
 }
 
 async fn produce_logs(app: Arc<App>, id: String, filter: LogFilter, sender: mpsc::Sender<String>) {

@@ -2,41 +2,14 @@
 
 mod support;
 
-use std::io::{Read, Write};
-use std::net::TcpStream;
 use std::time::{Duration, Instant};
 
-use support::{request, start, wait_for};
+use support::{read_stream_for, request, start, wait_for};
 
 const LOGGING_FLOW: &str = "id: chatty\nnamespace: tests.follow\ntasks:\n  - id: first\n    \
 type: io.kestra.plugin.core.log.Log\n    message: first line\n  - id: pause\n    \
 type: io.kestra.plugin.core.flow.Sleep\n    duration: PT0.3S\n  - id: second\n    \
 type: io.kestra.plugin.core.log.Log\n    level: WARN\n    message: second line\n";
-
-/// Reads the raw stream until the server closes it or `limit` passes, then hangs up.
-fn read_stream_for(port: u16, path: &str, limit: Duration) -> String {
-    let mut stream = TcpStream::connect(("127.0.0.1", port)).unwrap();
-    let head = format!(
-        "GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: text/event-stream\r\n\
-         Connection: close\r\n\r\n"
-    );
-    stream.write_all(head.as_bytes()).unwrap();
-    stream
-        .set_read_timeout(Some(Duration::from_millis(50)))
-        .unwrap();
-
-    let deadline = Instant::now() + limit;
-    let mut received = Vec::new();
-    let mut buffer = [0u8; 4096];
-    while Instant::now() < deadline {
-        match stream.read(&mut buffer) {
-            Ok(0) => break,
-            Ok(count) => received.extend_from_slice(&buffer[..count]),
-            Err(_) => continue,
-        }
-    }
-    String::from_utf8_lossy(&received).into_owned()
-}
 
 #[test]
 fn stored_and_live_logs_arrive_and_the_stream_stays_open() {

@@ -2,13 +2,11 @@
 
 mod support;
 
-use std::io::{Read, Write};
-use std::net::TcpStream;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use serde_json::{json, Value};
 
-use support::{create, get, request, start, wait_for};
+use support::{create, get, read_stream_for, request, start, wait_for};
 
 /// A task with outputs, an INFO and a WARN log, then a pause.
 const FLOW: &str = r#"
@@ -46,27 +44,6 @@ fn assert_slim(execution: &Value) {
         }
         assert!(run["id"].is_string() && run["taskId"].is_string(), "{run}");
     }
-}
-
-/// Reads a never-ending event stream for `limit`, then hangs up.
-fn read_stream_for(port: u16, path: &str, limit: Duration) -> String {
-    let mut stream = TcpStream::connect(("127.0.0.1", port)).unwrap();
-    let head = format!("GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");
-    stream.write_all(head.as_bytes()).unwrap();
-    stream
-        .set_read_timeout(Some(Duration::from_millis(50)))
-        .unwrap();
-    let deadline = Instant::now() + limit;
-    let mut received = Vec::new();
-    let mut buffer = [0u8; 4096];
-    while Instant::now() < deadline {
-        match stream.read(&mut buffer) {
-            Ok(0) => break,
-            Ok(count) => received.extend_from_slice(&buffer[..count]),
-            Err(_) => continue,
-        }
-    }
-    String::from_utf8_lossy(&received).into_owned()
 }
 
 /// The `data:` payloads of an event stream.

@@ -296,3 +296,29 @@ pub fn messages(port: u16, id: &str) -> Vec<(String, String)> {
         })
         .collect()
 }
+
+/// Reads the raw stream until the server closes it or `limit` passes, then hangs up.
+#[allow(dead_code, reason = "only the event-stream test files use it")]
+pub fn read_stream_for(port: u16, path: &str, limit: Duration) -> String {
+    let mut stream = TcpStream::connect(("127.0.0.1", port)).unwrap();
+    let head = format!(
+        "GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: text/event-stream\r\n\
+         Connection: close\r\n\r\n"
+    );
+    stream.write_all(head.as_bytes()).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_millis(50)))
+        .unwrap();
+
+    let deadline = Instant::now() + limit;
+    let mut received = Vec::new();
+    let mut buffer = [0u8; 4096];
+    while Instant::now() < deadline {
+        match stream.read(&mut buffer) {
+            Ok(0) => break,
+            Ok(count) => received.extend_from_slice(&buffer[..count]),
+            Err(_) => continue,
+        }
+    }
+    String::from_utf8_lossy(&received).into_owned()
+}
