@@ -311,13 +311,10 @@ fn kill_stops_the_process() {
     assert_eq!(reply.status, 202);
     let done = wait_for(port, &id, &["KILLED"]);
     assert!(started.elapsed() < Duration::from_secs(10));
-    let states: Vec<&str> = done["state"]["histories"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|entry| entry["state"].as_str().unwrap())
-        .collect();
-    assert_eq!(states, vec!["CREATED", "RUNNING", "KILLING", "KILLED"]);
+    assert_eq!(
+        history(&done["state"]),
+        ["CREATED", "RUNNING", "KILLING", "KILLED"]
+    );
 }
 
 #[test]

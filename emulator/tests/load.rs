@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
-use support::{get, request, start};
+use support::{get, history, request, start};
 
 const LOG_FLOW: &str = "id: tiny\nnamespace: tests.load\ntasks:\n  - id: say\n    \
 type: io.kestra.plugin.core.log.Log\n    message: \"{{ execution.id }}\"\n";
@@ -79,13 +79,10 @@ fn a_thousand_concurrent_executions_all_succeed() {
         .all(|id| states.get(id).map(String::as_str) == Some("SUCCESS")));
     for id in ids.iter().step_by(100) {
         let execution: Value = get(port, &format!("/api/v1/main/executions/{id}")).json();
-        let history: Vec<&str> = execution["state"]["histories"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|entry| entry["state"].as_str().unwrap())
-            .collect();
-        assert_eq!(history, ["CREATED", "RUNNING", "SUCCESS"]);
+        assert_eq!(
+            history(&execution["state"]),
+            ["CREATED", "RUNNING", "SUCCESS"]
+        );
         let logs = get(port, &format!("/api/v1/main/logs/{id}")).json();
         assert_eq!(logs[0]["message"].as_str(), Some(id.as_str()));
     }

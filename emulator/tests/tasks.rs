@@ -20,16 +20,6 @@ fn run_to_end(port: u16, flow: &str) -> Value {
     wait_for(port, &id, &["SUCCESS", "FAILED", "KILLED"])
 }
 
-/// The states of a history, in order.
-fn history(state: &Value) -> Vec<String> {
-    state["histories"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|entry| entry["state"].as_str().unwrap().to_string())
-        .collect()
-}
-
 const SLEEP_FLOW: &str = r#"
 id: sleepy
 namespace: company.team

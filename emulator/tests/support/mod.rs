@@ -322,3 +322,14 @@ pub fn read_stream_for(port: u16, path: &str, limit: Duration) -> String {
     }
     String::from_utf8_lossy(&received).into_owned()
 }
+
+/// The state names of a `state` object's histories, oldest first.
+#[allow(dead_code, reason = "only some test files read histories")]
+pub fn history(state: &Value) -> Vec<String> {
+    state["histories"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|entry| entry["state"].as_str().unwrap().to_string())
+        .collect()
+}
