@@ -53,11 +53,6 @@ const REFUSED_CLASSES: [&str; 10] = [
 /// The JSON text of `value`, named `root` in errors raised for `context`: every value is
 /// checked, then written with the conversions of the table above.
 pub fn json_text(value: &JsValue, context: &str, root: &str) -> Result<JsString, JsValue> {
-    checked_json_text(value, context, root)
-}
-
-/// The slow path: checks every value, then writes the JSON with conversions.
-fn checked_json_text(value: &JsValue, context: &str, root: &str) -> Result<JsString, JsValue> {
     let conversions =
         check(value, root).map_err(|problem| type_error(&format!("{context}: {problem}")))?;
 
