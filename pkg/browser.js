@@ -2,12 +2,22 @@
 // compiled asynchronously, since browsers may refuse large synchronous compiles on the
 // main thread.
 
-import init, { Kestra, Flow, errorClasses } from './dist/kestra_wasm.js';
+import init, { Kestra, Flow, fileFromPath, errorClasses } from './dist/kestra_wasm.js';
 import { wasmBytes } from './dist/kestra_wasm_bytes.js';
 
 await init({ module_or_path: wasmBytes() });
 
 const errors = errorClasses();
 
-export { Kestra, Flow };
-export const { KestraError, HttpError, AuthenticationError, FailedExponentialBackoff } = errors;
+export { Kestra, Flow, fileFromPath };
+export const {
+  KestraError,
+  HttpError,
+  AuthenticationError,
+  ForbiddenError,
+  NotFoundError,
+  InputValidationError,
+  FailedExponentialBackoff,
+  TimeoutError,
+  AbortError,
+} = errors;

@@ -1,12 +1,22 @@
 // Entry point for Node, Deno, Bun and bundlers: the WebAssembly module is compiled
 // synchronously from embedded bytes, so importing (or requiring) the package is enough.
 
-import { initSync, Kestra, Flow, errorClasses } from './dist/kestra_wasm.js';
+import { initSync, Kestra, Flow, fileFromPath, errorClasses } from './dist/kestra_wasm.js';
 import { wasmBytes } from './dist/kestra_wasm_bytes.js';
 
 initSync({ module: wasmBytes() });
 
 const errors = errorClasses();
 
-export { Kestra, Flow };
-export const { KestraError, HttpError, AuthenticationError, FailedExponentialBackoff } = errors;
+export { Kestra, Flow, fileFromPath };
+export const {
+  KestraError,
+  HttpError,
+  AuthenticationError,
+  ForbiddenError,
+  NotFoundError,
+  InputValidationError,
+  FailedExponentialBackoff,
+  TimeoutError,
+  AbortError,
+} = errors;

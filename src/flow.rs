@@ -1,18 +1,25 @@
 //! `Flow`: runs Kestra flows over the REST API and waits for their end.
 
-use js_sys::{Array, ArrayBuffer, Function, Object, Promise, Reflect, JSON};
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use js_sys::{Array, Function, Promise, Reflect, JSON};
 use serde::Serialize;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
-use wasm_bindgen_futures::{future_to_promise, JsFuture};
-use web_sys::{Blob, BlobPropertyBag, File, FormData, Headers, Response};
+use wasm_bindgen_futures::future_to_promise;
+use web_sys::AbortSignal;
 
 use crate::auth::{self, Credentials};
 use crate::errors::{describe, kestra_error, type_error};
 use crate::host;
-use crate::retry::{Decision, RetryPolicy};
+use crate::http::{self, Client};
+use crate::inputs::{build_form, InputForm};
+use crate::labels;
+use crate::retry::RetryPolicy;
 use crate::routes::{self, RouteError, Routes};
 use crate::state::ExecutionState;
+use crate::wait::{self, Target, Watch};
 
 /// Triggers executions of Kestra flows and reads their status and logs.
 #[wasm_bindgen]
@@ -34,6 +41,7 @@ struct Settings {
     credentials: Credentials,
     sleep: Option<Function>,
     retry: RetryPolicy,
+    timeout: Option<f64>,
 }
 
 /// The value `execute` resolves to.
@@ -46,6 +54,11 @@ struct FlowExecution {
     error: Option<String>,
     #[serde(with = "serde_wasm_bindgen::preserve")]
     outputs: JsValue,
+    #[serde(with = "serde_wasm_bindgen::preserve")]
+    labels: JsValue,
+    url: String,
+    #[serde(with = "serde_wasm_bindgen::preserve")]
+    execution: JsValue,
 }
 
 #[wasm_bindgen]
@@ -68,6 +81,7 @@ impl Flow {
                 credentials: Credentials::default(),
                 sleep: None,
                 retry: RetryPolicy::default(),
+                timeout: None,
             },
         };
 
@@ -85,7 +99,7 @@ impl Flow {
             }
         }
 
-        let from_options: [(&str, Setter); 8] = [
+        let from_options: [(&str, Setter); 11] = [
             ("waitForCompletion", Flow::set_wait_for_completion),
             ("pollInterval", Flow::set_poll_interval),
             ("labelsFromInputs", Flow::set_labels_from_inputs),
@@ -94,6 +108,9 @@ impl Flow {
             ("password", Flow::set_password),
             ("apiToken", Flow::set_api_token),
             ("tenant", Flow::set_tenant),
+            ("retries", Flow::set_retries),
+            ("backoff", Flow::set_backoff),
+            ("timeout", Flow::set_timeout),
         ];
         for (name, setter) in from_options {
             let value = option_raw(options, name)?;
@@ -240,10 +257,57 @@ impl Flow {
         Ok(())
     }
 
-    /// Sends one request with the credentials, retrying retryable statuses with exponential
-    /// backoff. Resolves to the host's `Response`; rejects with `AuthenticationError` on
-    /// 401, `HttpError` on another error status, `FailedExponentialBackoff` when every
-    /// attempt was retryable, `KestraError` when the request could not be sent.
+    /// Retries of an idempotent request after its first attempt (default 5).
+    #[wasm_bindgen(getter)]
+    pub fn retries(&self) -> u32 {
+        self.settings.retry.retries
+    }
+
+    /// Sets the retries of an idempotent request, an integer from 0 to 100.
+    #[wasm_bindgen(setter)]
+    pub fn set_retries(&mut self, retries: &JsValue) -> Result<(), JsValue> {
+        self.settings.retry.retries = retries
+            .as_f64()
+            .filter(|count| count.fract() == 0.0 && (0.0..=100.0).contains(count))
+            .map(|count| count as u32)
+            .ok_or_else(|| type_error("Flow.retries must be an integer from 0 to 100"))?;
+        Ok(())
+    }
+
+    /// Seconds before the first retry; each next wait doubles (default 1).
+    #[wasm_bindgen(getter)]
+    pub fn backoff(&self) -> f64 {
+        self.settings.retry.first_wait_seconds
+    }
+
+    /// Sets the seconds before the first retry.
+    #[wasm_bindgen(setter)]
+    pub fn set_backoff(&mut self, seconds: &JsValue) -> Result<(), JsValue> {
+        self.settings.retry.first_wait_seconds = checked_seconds(seconds, "Flow.backoff")?;
+        Ok(())
+    }
+
+    /// Default seconds `execute` waits for the end before a `TimeoutError`; `null`: no limit.
+    #[wasm_bindgen(getter, unchecked_return_type = "number | null")]
+    pub fn timeout(&self) -> JsValue {
+        self.settings.timeout.map_or(JsValue::NULL, JsValue::from)
+    }
+
+    /// Sets the default timeout of `execute`, in seconds (`null` for none).
+    #[wasm_bindgen(setter)]
+    pub fn set_timeout(&mut self, seconds: &JsValue) -> Result<(), JsValue> {
+        self.settings.timeout = if seconds.is_null() || seconds.is_undefined() {
+            None
+        } else {
+            Some(checked_seconds(seconds, "Flow.timeout")?)
+        };
+        Ok(())
+    }
+
+    /// Sends one request with the credentials. `GET`, `HEAD`, `OPTIONS`, `PUT` and `DELETE`
+    /// are retried on network errors and retryable statuses; other methods are sent once.
+    /// Resolves to the host's `Response`; rejects with the typed error of an error status,
+    /// `FailedExponentialBackoff` when retries ran out, `KestraError` when nothing came back.
     #[wasm_bindgen(js_name = _makeRequest, unchecked_return_type = "Promise<Response>")]
     pub fn make_request(
         &self,
@@ -251,9 +315,17 @@ impl Flow {
         url: String,
         #[wasm_bindgen(unchecked_param_type = "RequestInit")] init: JsValue,
     ) -> Promise {
-        let settings = self.settings.clone();
+        let client = self.settings.client(None);
         future_to_promise(async move {
-            let response = send(&settings, &method, &url, &init).await?;
+            if !(init.is_undefined() || init.is_null() || init.is_object()) {
+                return Err(type_error("Flow._makeRequest: init must be an object"));
+            }
+            let method = method.to_ascii_uppercase();
+            let idempotent = matches!(
+                method.as_str(),
+                "GET" | "HEAD" | "OPTIONS" | "PUT" | "DELETE"
+            );
+            let response = client.send(&method, &url, &init, idempotent).await?;
             Ok(response.into())
         })
     }
@@ -278,20 +350,24 @@ impl Flow {
         self.get_by_execution_id(execution_id, "Flow.getLogs", Routes::logs_download)
     }
 
-    /// Creates an execution of `namespace`/`flowId` with `inputs` and, unless
-    /// `waitForCompletion` is false, waits for its end and reads its log.
+    /// Creates an execution of `namespace`/`flowId` with `inputs` and, unless told not to,
+    /// waits for its end and reads its log. `options`: `labels`, `revision`,
+    /// `scheduleDate`, `wait`, `timeout`, `signal`, `killOnAbort`, `onState`, `onLog`.
     ///
-    /// Inputs: strings, numbers, booleans and bigints are sent as text; `Date` as an ISO
-    /// instant; other objects and arrays as JSON; `null`/`undefined` are left out (the flow's
-    /// default applies). A `Blob`/`File`, `ArrayBuffer` or typed array is uploaded as a file,
-    /// as is a `[filename, data, contentType]` triple whose data is one of those.
+    /// Inputs: strings as they are; numbers, booleans and bigints as their text; `Date` as
+    /// an ISO instant; other objects and arrays as JSON; `null`/`undefined` are left out. A
+    /// `Blob`/`File`, `ArrayBuffer` or typed array is uploaded as a file, as is a
+    /// `[filename, data, contentType]` triple whose data is one of those.
+    #[wasm_bindgen(unchecked_return_type = "Promise<FlowExecution>")]
     pub fn execute(
         &self,
         #[wasm_bindgen(unchecked_param_type = "string")] namespace: &JsValue,
         #[wasm_bindgen(js_name = flowId, unchecked_param_type = "string")] flow_id: &JsValue,
-        inputs: Option<JsValue>,
+        #[wasm_bindgen(unchecked_param_type = "Record<string, unknown>")] inputs: Option<JsValue>,
+        #[wasm_bindgen(unchecked_param_type = "ExecuteOptions")] options: Option<JsValue>,
     ) -> Promise {
         let inputs = inputs.unwrap_or(JsValue::UNDEFINED);
+        let options = options.unwrap_or(JsValue::UNDEFINED);
         let settings = self.settings.clone();
         let namespace = namespace.as_string();
         let flow_id = flow_id.as_string();
@@ -300,14 +376,27 @@ impl Flow {
         future_to_promise(async move {
             let namespace = required_text(namespace, "Flow.execute: namespace")?;
             let flow_id = required_text(flow_id, "Flow.execute: flowId")?;
+            let call = Call::read(&settings, &options)?;
             let form = build_form(&inputs)?;
-            let execution = run(&settings, &namespace, &flow_id, form).await?;
+            let request = CreateRequest::new(&settings, &call, &namespace, &flow_id, &form)?;
+            let execution = run(&settings, &call, &request, form).await?;
             let serializer = serde_wasm_bindgen::Serializer::json_compatible();
             execution
                 .serialize(&serializer)
                 .map_err(|error| type_error(&format!("Flow.execute: {error}")))
         })
     }
+}
+
+/// Creates a `File` whose bytes are read from `path` as the request is sent, so that large
+/// inputs are streamed from disk (Node, Deno and Bun). `options`: `filename` (default: the
+/// path's last part) and `contentType` (default `application/octet-stream`).
+#[wasm_bindgen(js_name = fileFromPath, unchecked_return_type = "Promise<File>")]
+pub fn file_from_path(
+    path: &JsValue,
+    #[wasm_bindgen(unchecked_param_type = "FileFromPathOptions")] options: Option<JsValue>,
+) -> Promise {
+    host::file_from_path(path, &options.unwrap_or(JsValue::UNDEFINED))
 }
 
 impl Flow {
@@ -325,7 +414,10 @@ impl Flow {
             let execution_id = required_text(execution_id, &what)?;
             let url = route(&settings.routes(), &execution_id)
                 .map_err(|error| type_error(&format!("{context}: {error}")))?;
-            let response = send(&settings, "GET", &url, &JsValue::UNDEFINED).await?;
+            let response = settings
+                .client(None)
+                .send("GET", &url, &JsValue::UNDEFINED, true)
+                .await?;
             Ok(response.into())
         })
     }
@@ -335,99 +427,375 @@ impl Settings {
     fn routes(&self) -> Routes {
         Routes::new(&self.hostname, self.tenant.as_deref())
     }
+
+    /// A client for requests that `signal` can stop.
+    fn client(&self, signal: Option<AbortSignal>) -> Client {
+        Client {
+            credentials: self.credentials.clone(),
+            policy: self.retry.clone(),
+            sleep: self.sleep.clone(),
+            signal,
+        }
+    }
 }
 
-/// The multipart body of a create request and the labels taken from its text inputs.
-struct InputForm {
-    body: Option<FormData>,
-    text_inputs: Vec<(String, String)>,
+/// The options of one `execute` call.
+struct Call {
+    wait: bool,
+    labels: Vec<(String, String)>,
+    revision: Option<u32>,
+    schedule_date: Option<String>,
+    timeout: Option<f64>,
+    signal: JsValue,
+    kill_on_abort: bool,
+    on_state: Option<Function>,
+    on_log: Option<Function>,
 }
 
+impl Call {
+    fn read(settings: &Settings, options: &JsValue) -> Result<Call, JsValue> {
+        if !(options.is_undefined() || options.is_null() || options.is_object()) {
+            return Err(type_error("Flow.execute: options must be an object"));
+        }
+        let named = |error: JsValue| type_error(&format!("Flow.execute: {}", describe(&error)));
+
+        let wait = match option(options, "wait")? {
+            None => settings.wait_for_completion,
+            Some(wait) => wait
+                .as_bool()
+                .ok_or_else(|| type_error("Flow.execute: options.wait must be a boolean"))?,
+        };
+        let timeout = match option(options, "timeout")? {
+            None => settings.timeout,
+            Some(value) if value.is_null() => None,
+            Some(value) => Some(checked_seconds(&value, "options.timeout").map_err(named)?),
+        };
+        let signal = option(options, "signal")?.unwrap_or(JsValue::UNDEFINED);
+        if !signal.is_undefined() && !signal.is_instance_of::<AbortSignal>() {
+            return Err(type_error(
+                "Flow.execute: options.signal must be an AbortSignal",
+            ));
+        }
+        let kill_on_abort = match option(options, "killOnAbort")? {
+            None => false,
+            Some(value) => value
+                .as_bool()
+                .ok_or_else(|| type_error("Flow.execute: options.killOnAbort must be a boolean"))?,
+        };
+
+        Ok(Call {
+            wait,
+            labels: read_labels(options)?,
+            revision: read_revision(options)?,
+            schedule_date: read_schedule_date(options)?,
+            timeout,
+            signal,
+            kill_on_abort,
+            on_state: callback(options, "onState")?,
+            on_log: callback(options, "onLog")?,
+        })
+    }
+}
+
+/// `options.labels`: an object of keys to strings, numbers or booleans, checked against
+/// Kestra's label rules before anything is sent.
+fn read_labels(options: &JsValue) -> Result<Vec<(String, String)>, JsValue> {
+    let Some(labels) = option(options, "labels")? else {
+        return Ok(Vec::new());
+    };
+    if !labels.is_object() || host::is_array(&labels) || labels.is_function() {
+        return Err(type_error(
+            "Flow.execute: options.labels must be an object of label keys to values",
+        ));
+    }
+    let entries = host::object_entries(&labels).map_err(|error| {
+        type_error(&format!(
+            "Flow.execute: options.labels: {}",
+            describe(&error)
+        ))
+    })?;
+    let mut pairs = Vec::new();
+    for entry in entries.iter() {
+        let pair: Array = entry.unchecked_into();
+        let key = pair.get(0).as_string().unwrap_or_default();
+        let value = pair.get(1);
+        let text = if let Some(text) = value.as_string() {
+            text
+        } else if value.as_f64().is_some_and(f64::is_finite) || value.as_bool().is_some() {
+            host::string_of(&value)
+        } else {
+            return Err(type_error(&format!(
+                "Flow.execute: label '{key}' must be a string, a finite number or a boolean"
+            )));
+        };
+        labels::check_label(&key, &text)
+            .map_err(|error| type_error(&format!("Flow.execute: {error}")))?;
+        pairs.push((key, text));
+    }
+    Ok(pairs)
+}
+
+fn read_revision(options: &JsValue) -> Result<Option<u32>, JsValue> {
+    let Some(revision) = option(options, "revision")? else {
+        return Ok(None);
+    };
+    revision
+        .as_f64()
+        .filter(|number| number.fract() == 0.0 && (1.0..=f64::from(i32::MAX)).contains(number))
+        .map(|number| Some(number as u32))
+        .ok_or_else(|| type_error("Flow.execute: options.revision must be a positive integer"))
+}
+
+/// `options.scheduleDate`: a valid `Date`, or an ISO date-time string with a zone.
+fn read_schedule_date(options: &JsValue) -> Result<Option<String>, JsValue> {
+    let Some(date) = option(options, "scheduleDate")? else {
+        return Ok(None);
+    };
+    let bad = || {
+        type_error(
+            "Flow.execute: options.scheduleDate must be a valid Date or an ISO date-time              with a zone (2026-01-05T10:00:00Z)",
+        )
+    };
+    if let Some(date) = date.dyn_ref::<js_sys::Date>() {
+        if date.get_time().is_nan() {
+            return Err(bad());
+        }
+        return Ok(Some(String::from(date.to_iso_string())));
+    }
+    let text = date.as_string().ok_or_else(bad)?;
+    let has_zone = text.ends_with('Z')
+        || text
+            .rsplit_once('T')
+            .is_some_and(|(_, time)| time.contains(['+', '-']));
+    if !(text.contains('T') && has_zone) || js_sys::Date::parse(&text).is_nan() {
+        return Err(bad());
+    }
+    Ok(Some(text))
+}
+
+fn callback(options: &JsValue, name: &str) -> Result<Option<Function>, JsValue> {
+    match option(options, name)? {
+        None => Ok(None),
+        Some(value) => value
+            .dyn_into::<Function>()
+            .map(Some)
+            .map_err(|_| type_error(&format!("Flow.execute: options.{name} must be a function"))),
+    }
+}
+
+/// The URLs and label of one create, built before anything is sent.
+struct CreateRequest {
+    url: String,
+    search_url: String,
+    namespace: String,
+    flow_id: String,
+}
+
+impl CreateRequest {
+    fn new(
+        settings: &Settings,
+        call: &Call,
+        namespace: &str,
+        flow_id: &str,
+        form: &InputForm,
+    ) -> Result<CreateRequest, JsValue> {
+        let routes = settings.routes();
+        let route_error = |error: RouteError| type_error(&format!("Flow.execute: {error}"));
+        let mut url = routes
+            .create_execution(namespace, flow_id)
+            .map_err(route_error)?;
+
+        let mut labels: Vec<(String, String)> = Vec::new();
+        if settings.labels_from_inputs {
+            for (key, value) in &form.text_inputs {
+                // Kestra refuses empty label values; such inputs are simply not labels.
+                if value.trim().is_empty() {
+                    continue;
+                }
+                labels::check_label(key, value).map_err(|error| {
+                    type_error(&format!("Flow.execute: labelsFromInputs: {error}"))
+                })?;
+                labels.push((key.clone(), value.clone()));
+            }
+        }
+        labels.extend(call.labels.iter().cloned());
+        // Kestra refuses a repeated key: an explicit label wins over an input's.
+        let mut unique: Vec<(String, String)> = Vec::new();
+        for (key, value) in labels.into_iter().rev() {
+            if !unique.iter().any(|(seen, _)| *seen == key) {
+                unique.push((key, value));
+            }
+        }
+        unique.reverse();
+        let create_id = labels::base62_id(host::random_16());
+        unique.push((labels::CREATE_ID_KEY.to_owned(), create_id.clone()));
+
+        let mut query = routes::labels_query(
+            unique
+                .iter()
+                .map(|(key, value)| (key.as_str(), value.as_str())),
+        );
+        if let Some(revision) = call.revision {
+            query.push_str(&format!("&revision={revision}"));
+        }
+        if let Some(date) = &call.schedule_date {
+            query.push_str(&format!("&scheduleDate={}", routes::encode_component(date)));
+        }
+        url.push_str(&query);
+
+        let search_url = routes
+            .search_by_label(namespace, flow_id, (labels::CREATE_ID_KEY, &create_id))
+            .map_err(route_error)?;
+        Ok(CreateRequest {
+            url,
+            search_url,
+            namespace: namespace.to_owned(),
+            flow_id: flow_id.to_owned(),
+        })
+    }
+}
+
+/// Runs one `execute` call inside its cancellation scope.
 async fn run(
     settings: &Settings,
-    namespace: &str,
-    flow_id: &str,
+    call: &Call,
+    request: &CreateRequest,
     form: InputForm,
 ) -> Result<FlowExecution, JsValue> {
-    let mut url = settings
-        .routes()
-        .create_execution(namespace, flow_id)
-        .map_err(|error| type_error(&format!("Flow.execute: {error}")))?;
-    if settings.labels_from_inputs {
-        let labels = form
-            .text_inputs
-            .iter()
-            .map(|(key, value)| (key.as_str(), value.as_str()));
-        url.push_str(&routes::labels_query(labels));
-    }
+    let timeout = call
+        .timeout
+        .map(|seconds| seconds.min(host::MAX_SLEEP_SECONDS));
+    let scope = host::abort_scope(&call.signal, timeout);
+    let client = settings.client(Some(scope.signal()));
+    let mut progress = Progress::default();
 
-    let init = Object::new();
+    let outcome = create_and_wait(settings, call, request, form, &client, &mut progress).await;
+    let stop_reason = scope.reason();
+    scope.dispose();
+    match (outcome, stop_reason) {
+        (Ok(execution), _) => Ok(execution),
+        (Err(_), Some(reason)) if reason == "timeout" || reason == "abort" => {
+            Err(stopped_error(settings, call, &reason, &progress).await)
+        }
+        (Err(error), _) => Err(error),
+    }
+}
+
+/// What is known of the execution so far, for the errors of a stopped call.
+#[derive(Default)]
+struct Progress {
+    execution_id: Option<String>,
+    state: Option<String>,
+}
+
+async fn create_and_wait(
+    settings: &Settings,
+    call: &Call,
+    request: &CreateRequest,
+    form: InputForm,
+    client: &Client,
+    progress: &mut Progress,
+) -> Result<FlowExecution, JsValue> {
+    let init = js_sys::Object::new();
     if let Some(body) = &form.body {
         Reflect::set(&init, &"body".into(), body)?;
     }
-    let response = send(settings, "POST", &url, &init).await?;
-    let created = read_json(response, &url).await?;
-    let execution_id = Reflect::get(&created, &"id".into())
-        .ok()
-        .and_then(|id| id.as_string())
-        .filter(|id| routes::check_segment("executionId", id).is_ok())
-        .ok_or_else(|| {
-            let body = JSON::stringify(&created)
-                .ok()
-                .and_then(|text| text.as_string())
-                .unwrap_or_default();
-            kestra_error(
-                "KestraError",
-                &format!(
-                    "Starting execution failed: the answer has no usable execution id: {body}"
-                ),
-                &[("url", url.as_str().into())],
-            )
-        })?;
+    let created = client
+        .create(&request.url, &init, &request.search_url)
+        .await?;
+    let execution_id = execution_id_of(&created.execution, &request.url)?;
+    progress.execution_id = Some(execution_id.clone());
 
-    if !settings.wait_for_completion {
-        return Ok(FlowExecution {
-            execution_id,
-            status: "STARTED".to_owned(),
-            log: None,
-            error: None,
-            outputs: JsValue::NULL,
+    let routes = settings.routes();
+    let url = Reflect::get(&created.execution, &"url".into())
+        .ok()
+        .and_then(|url| url.as_string())
+        .map(|url| routes.absolute(&url))
+        .unwrap_or_else(|| {
+            routes.ui_execution(&request.namespace, &request.flow_id, &execution_id)
         });
+
+    let mut watch = Watch {
+        on_state: call.on_state.clone(),
+        last_state: None,
+        last_execution: JsValue::UNDEFINED,
+    };
+    let created_state = watch.see(created.execution.clone())?;
+    progress.state = watch.last_state.clone();
+    if !call.wait {
+        return Ok(FlowExecution::new(
+            execution_id,
+            watch.last_state.unwrap_or_default(),
+            url,
+            created.execution,
+        ));
     }
 
-    // The id was checked above, so these routes cannot fail; the error stays typed anyway.
+    // The id comes from the server: a value that would change the path is refused.
     let server_id_error = |error: RouteError| type_error(&error.to_string());
-    let status_url = settings
-        .routes()
-        .execution(&execution_id)
+    let status_url = routes.execution(&execution_id).map_err(server_id_error)?;
+    let follow_url = routes
+        .follow_execution(&execution_id)
         .map_err(server_id_error)?;
-    let (state, execution) = loop {
-        let response = send(settings, "GET", &status_url, &JsValue::UNDEFINED).await?;
-        let execution = read_json(response, &status_url).await?;
-        let current = current_state(&execution).ok_or_else(|| {
-            kestra_error(
-                "KestraError",
-                "the execution JSON has no state.current",
-                &[("url", status_url.as_str().into())],
-            )
-        })?;
-        let state = ExecutionState::parse(&current);
-        if state.is_terminated() {
-            break (state, execution);
-        }
-        host::sleep(settings.poll_interval, settings.sleep.as_ref()).await?;
+
+    let log_failure = Rc::new(RefCell::new(None));
+    let log_scope = call.on_log.as_ref().map(|on_log| {
+        let scope = host::abort_scope(&client.signal.clone().into(), None);
+        let logs_url = routes.follow_logs(&execution_id).unwrap_or_default();
+        wasm_bindgen_futures::spawn_local(wait::stream_logs(
+            settings.client(Some(scope.signal())),
+            logs_url,
+            on_log.clone(),
+            log_failure.clone(),
+        ));
+        scope
+    });
+
+    let target = Target {
+        status_url: &status_url,
+        follow_url: &follow_url,
+        created_at: host::performance_now(),
+        poll_interval: settings.poll_interval,
     };
+    let waited = match created_state {
+        Some(state) if state.is_terminated() => Ok(state),
+        _ => {
+            let result = wait::until_terminated(client, &target, &mut watch).await;
+            progress.state = watch.last_state.clone();
+            result
+        }
+    };
+    let finished = match waited {
+        Ok(state) => finish(client, &routes, request, &execution_id, state, &watch).await,
+        Err(error) => Err(error),
+    };
+    if let Some(scope) = log_scope {
+        scope.stop();
+        scope.dispose();
+    }
+    let mut execution = finished?;
+    if let Some(error) = log_failure.borrow_mut().take() {
+        return Err(error);
+    }
+    execution.url = url;
+    Ok(execution)
+}
 
-    let outputs = Reflect::get(&execution, &"outputs".into())
-        .ok()
-        .filter(|outputs| outputs.is_object())
-        .unwrap_or(JsValue::NULL);
-
-    let logs_url = settings
-        .routes()
-        .logs_download(&execution_id)
+/// Reads the log of an ended execution and builds the result.
+async fn finish(
+    client: &Client,
+    routes: &Routes,
+    request: &CreateRequest,
+    execution_id: &str,
+    state: ExecutionState,
+    watch: &Watch,
+) -> Result<FlowExecution, JsValue> {
+    let execution = watch.last_execution.clone();
+    let server_id_error = |error: RouteError| type_error(&error.to_string());
+    let logs_url = routes
+        .logs_download(execution_id)
         .map_err(server_id_error)?;
-    let log = match read_log(settings, &logs_url).await {
+    let log = match client.get_text(&logs_url).await {
         Ok(log) => log,
         Err(cause) => {
             // The execution has ended: its id, state and outputs travel with the error.
@@ -438,334 +806,251 @@ async fn run(
             );
             let fields = [
                 ("url", JsValue::from_str(&logs_url)),
-                ("executionId", JsValue::from_str(&execution_id)),
+                ("executionId", JsValue::from_str(execution_id)),
                 ("status", JsValue::from_str(state.as_str())),
-                ("outputs", outputs),
+                ("outputs", outputs_of(&execution)),
                 ("cause", cause),
             ];
             return Err(kestra_error("KestraError", &message, &fields));
         }
     };
 
-    let error = (!state.is_terminated_without_failure()).then(|| {
-        format!(
-            "Execution {execution_id} of {namespace}.{flow_id} ended {}",
-            state.as_str()
-        )
-    });
-    Ok(FlowExecution {
-        execution_id,
-        status: state.as_str().to_owned(),
-        log: Some(log),
-        error,
-        outputs,
-    })
-}
-
-/// `state.current` of Kestra's Execution JSON, the one field the wait needs.
-fn current_state(execution: &JsValue) -> Option<String> {
-    let state = Reflect::get(execution, &JsValue::from_str("state")).ok()?;
-    if !state.is_object() {
-        return None;
-    }
-    Reflect::get(&state, &JsValue::from_str("current"))
-        .ok()?
-        .as_string()
-}
-
-/// One request with credentials and the retry policy.
-async fn send(
-    settings: &Settings,
-    method: &str,
-    url: &str,
-    init: &JsValue,
-) -> Result<Response, JsValue> {
-    let mut attempt = 0;
-    loop {
-        let request = request_init(settings, method, init)?;
-        let response = host::fetch(url, &request).await.map_err(|cause| {
-            kestra_error(
-                "KestraError",
-                &format!("{method} {url} could not be sent: {}", describe(&cause)),
-                &[("url", url.into()), ("cause", cause)],
-            )
-        })?;
-
-        let status = response.status();
-        match settings.retry.decide(attempt, status) {
-            Decision::Accept if response.ok() => return Ok(response),
-            Decision::Accept => return Err(http_error("HttpError", method, url, &response).await),
-            Decision::AuthenticationRequired => {
-                return Err(http_error("AuthenticationError", method, url, &response).await)
-            }
-            Decision::RetryAfter(seconds) => {
-                host::sleep(seconds, settings.sleep.as_ref()).await?;
-                attempt += 1;
-            }
-            Decision::GiveUpAfter(seconds) => {
-                host::sleep(seconds, settings.sleep.as_ref()).await?;
-                let attempts = settings.retry.attempts;
-                let message = format!(
-                    "Failed to make the request after {attempts} attempts: \
-                     {method} {url} answered {status}"
-                );
-                return Err(kestra_error(
-                    "FailedExponentialBackoff",
-                    &message,
-                    &[
-                        ("url", url.into()),
-                        ("status", status.into()),
-                        ("attempts", settings.retry.attempts.into()),
-                    ],
-                ));
-            }
-        }
-    }
-}
-
-/// A fetch `init` object: the caller's, plus method and `Authorization`.
-fn request_init(settings: &Settings, method: &str, init: &JsValue) -> Result<Object, JsValue> {
-    let request = Object::new();
-    if init.is_object() {
-        host::object_assign(&request, init)?;
-    } else if !init.is_undefined() && !init.is_null() {
-        return Err(type_error("Flow._makeRequest: init must be an object"));
-    }
-    Reflect::set(
-        &request,
-        &"method".into(),
-        &method.to_ascii_uppercase().into(),
-    )?;
-
-    let headers_init = Reflect::get(&request, &"headers".into())?;
-    let headers = if headers_init.is_undefined() || headers_init.is_null() {
-        Headers::new()?
-    } else {
-        // `new Headers(x)` accepts a Headers, a record or pairs; web-sys names each overload.
-        Headers::new_with_str_sequence_sequence(&headers_init)?
-    };
-    if let Some(authorization) = settings.credentials.authorization() {
-        headers.set("Authorization", &authorization)?;
-    }
-    Reflect::set(&request, &"headers".into(), &headers)?;
-    Ok(request)
-}
-
-/// The error for a final error status, with the server's message when it sent one.
-async fn http_error(class_name: &str, method: &str, url: &str, response: &Response) -> JsValue {
-    let status = response.status();
-    let body = response_text(response, url).await.unwrap_or_default();
-    let server_message = server_message(&body);
-
-    let message = if class_name == "AuthenticationError" {
-        format!(
-            "Authentication required: {method} {url} answered 401; \
-             set user and password, or apiToken, on the Flow"
-        )
-    } else {
-        let detail = server_message
-            .map(|text| format!(": {text}"))
-            .unwrap_or_default();
-        format!("{method} {url} answered {status}{detail}")
-    };
-    kestra_error(
-        class_name,
-        &message,
-        &[
-            ("status", status.into()),
-            ("url", url.into()),
-            ("body", body.into()),
-        ],
-    )
-}
-
-/// `message` (Kestra 1.x) or `detail` (Kestra 2.x problem documents) of an error body.
-fn server_message(body: &str) -> Option<String> {
-    let parsed = JSON::parse(body).ok()?;
-    if !parsed.is_object() {
-        return None;
-    }
-    ["message", "detail"]
-        .into_iter()
-        .find_map(|key| Reflect::get(&parsed, &key.into()).ok()?.as_string())
-}
-
-async fn read_log(settings: &Settings, url: &str) -> Result<String, JsValue> {
-    let response = send(settings, "GET", url, &JsValue::UNDEFINED).await?;
-    response_text(&response, url).await
-}
-
-/// The body of a response as text; a connection lost midway is a `KestraError`.
-async fn response_text(response: &Response, url: &str) -> Result<String, JsValue> {
-    let reading = match response.text() {
-        Ok(promise) => JsFuture::from(promise).await,
-        Err(error) => Err(error),
-    };
-    match reading {
-        Ok(text) => Ok(text.as_string().unwrap_or_default()),
-        Err(cause) => Err(kestra_error(
-            "KestraError",
-            &format!("{url}: the answer could not be read: {}", describe(&cause)),
-            &[("url", url.into()), ("cause", cause)],
-        )),
-    }
-}
-
-async fn read_json(response: Response, url: &str) -> Result<JsValue, JsValue> {
-    let text = response_text(&response, url).await?;
-    JSON::parse(&text).map_err(|_| {
-        let preview: String = text.chars().take(200).collect();
-        kestra_error(
-            "KestraError",
-            &format!("{url} answered something that is not JSON: {preview}"),
-            &[("url", url.into()), ("body", text.as_str().into())],
-        )
-    })
-}
-
-/// Turns the `inputs` object into a multipart body, checking every value.
-fn build_form(inputs: &JsValue) -> Result<InputForm, JsValue> {
-    let mut form = InputForm {
-        body: None,
-        text_inputs: Vec::new(),
-    };
-    if inputs.is_undefined() || inputs.is_null() {
-        return Ok(form);
-    }
-    let collection = inputs.is_instance_of::<js_sys::Map>()
-        || inputs.is_instance_of::<js_sys::Set>()
-        || host::is_array(inputs);
-    if !inputs.is_object() || inputs.is_function() || collection {
-        return Err(type_error(
-            "Flow.execute: inputs must be a plain object of input ids to values",
+    let mut result = FlowExecution::new(
+        execution_id.to_owned(),
+        state.as_str().to_owned(),
+        String::new(),
+        execution,
+    );
+    result.log = Some(log);
+    if matches!(
+        state,
+        ExecutionState::Failed | ExecutionState::Killed | ExecutionState::Cancelled
+    ) {
+        let error_logs = match routes.error_logs(execution_id) {
+            Ok(url) => client.get_json(&url).await.unwrap_or(JsValue::NULL),
+            Err(_) => JsValue::NULL,
+        };
+        result.error = Some(failure_summary(
+            request,
+            execution_id,
+            &state,
+            &result.execution,
+            &error_logs,
         ));
     }
+    Ok(result)
+}
 
-    let body = FormData::new()?;
-    let mut any = false;
-    let entries = host::object_entries(inputs).map_err(|error| {
-        type_error(&format!(
-            "Flow.execute: inputs could not be read: {}",
-            describe(&error)
-        ))
-    })?;
-    for entry in entries.iter() {
-        let pair: Array = entry.unchecked_into();
-        let id = pair.get(0).as_string().unwrap_or_default();
-        let value = pair.get(1);
-        if value.is_undefined() || value.is_null() {
-            continue;
-        }
+/// "Execution X of ns.flow ended FAILED: task 'a' failed: <its last ERROR message>; ..."
+fn failure_summary(
+    request: &CreateRequest,
+    execution_id: &str,
+    state: &ExecutionState,
+    execution: &JsValue,
+    error_logs: &JsValue,
+) -> String {
+    let mut summary = format!(
+        "Execution {execution_id} of {}.{} ended {}",
+        request.namespace,
+        request.flow_id,
+        state.as_str()
+    );
+    let last_error = |task_id: Option<&str>| -> Option<String> {
+        let entries: Array = error_logs.clone().dyn_into().ok()?;
+        entries.iter().rev().find_map(|entry| {
+            let level = crate::errors::text_property(&entry, "level")?;
+            let task = crate::errors::text_property(&entry, "taskId");
+            let matches_task = task_id.map_or(true, |wanted| task.as_deref() == Some(wanted));
+            (level == "ERROR" && matches_task)
+                .then(|| crate::errors::text_property(&entry, "message"))
+                .flatten()
+        })
+    };
 
-        any = true;
-        match file_part(&id, &value)? {
-            Some((blob, filename)) => body.append_with_blob_and_filename(&id, &blob, &filename)?,
-            None => {
-                let text = text_value(&id, &value)?;
-                body.append_with_str(&id, &text)?;
-                form.text_inputs.push((id, text));
+    let failed_tasks = failed_task_ids(execution);
+    let parts: Vec<String> = failed_tasks
+        .iter()
+        .map(|task_id| match last_error(Some(task_id)) {
+            Some(message) => format!("task '{task_id}' failed: {message}"),
+            None => format!("task '{task_id}' failed"),
+        })
+        .collect();
+    if !parts.is_empty() {
+        summary.push_str(": ");
+        summary.push_str(&parts.join("; "));
+    } else if let Some(message) = last_error(None) {
+        summary.push_str(": ");
+        summary.push_str(&message);
+    }
+    summary
+}
+
+/// Ids of the task runs that ended FAILED or KILLED, in run order, without repeats.
+fn failed_task_ids(execution: &JsValue) -> Vec<String> {
+    let Ok(task_runs) = Reflect::get(execution, &"taskRunList".into()) else {
+        return Vec::new();
+    };
+    let Ok(task_runs) = task_runs.dyn_into::<Array>() else {
+        return Vec::new();
+    };
+    let mut ids: Vec<String> = Vec::new();
+    for task_run in task_runs.iter() {
+        let failed = wait::current_state(&task_run)
+            .is_some_and(|state| matches!(state.as_str(), "FAILED" | "KILLED"));
+        if let Some(task_id) = crate::errors::text_property(&task_run, "taskId") {
+            if failed && !ids.contains(&task_id) {
+                ids.push(task_id);
             }
         }
     }
-
-    if any {
-        form.body = Some(body);
-    }
-    Ok(form)
+    ids
 }
 
-/// The blob and file name of a file input, or `None` for a text input.
-fn file_part(id: &str, value: &JsValue) -> Result<Option<(Blob, String)>, JsValue> {
-    if let Some(blob) = as_blob(value, None)? {
-        let filename = value
-            .dyn_ref::<File>()
-            .map(|file| file.name())
-            .filter(|name| !name.is_empty())
-            .unwrap_or_else(|| id.to_owned());
-        return Ok(Some((blob, filename)));
-    }
-
-    let Some(triple) = value.dyn_ref::<Array>().filter(|array| array.length() == 3) else {
-        return Ok(None);
+/// The error of a call stopped by its timeout or signal; kills the execution first when
+/// `killOnAbort` asks for it.
+async fn stopped_error(
+    settings: &Settings,
+    call: &Call,
+    reason: &str,
+    progress: &Progress,
+) -> JsValue {
+    let execution_id = progress.execution_id.as_deref();
+    let state = progress.state.as_deref();
+    let where_ = match (execution_id, state) {
+        (Some(id), Some(state)) => format!("execution {id}, last state {state}"),
+        (Some(id), None) => format!("execution {id}"),
+        _ => "before the execution was created".to_owned(),
     };
-    let (filename, data, content_type) = (triple.get(0), triple.get(1), triple.get(2));
-    if !is_file_data(&data) {
-        return Ok(None);
+
+    let mut fields: Vec<(&str, JsValue)> = vec![
+        (
+            "executionId",
+            execution_id.map_or(JsValue::UNDEFINED, JsValue::from),
+        ),
+        ("state", state.map_or(JsValue::UNDEFINED, JsValue::from)),
+    ];
+    let mut killed = false;
+    if let (true, Some(id)) = (call.kill_on_abort, execution_id) {
+        match kill(settings, id).await {
+            Ok(()) => killed = true,
+            Err(error) => fields.push(("killError", error)),
+        }
+        fields.push(("killed", killed.into()));
     }
-    let (Some(filename), Some(content_type)) = (filename.as_string(), content_type.as_string())
-    else {
-        return Err(type_error(&format!(
-            "Flow.execute: input '{id}' looks like [filename, data, contentType] \
-             but its filename or content type is not a string"
-        )));
+    let kill_note = if killed {
+        "; the execution was killed"
+    } else {
+        ""
     };
-    let Some(blob) = as_blob(&data, Some(&content_type))? else {
-        return Ok(None);
-    };
-    if filename.is_empty() {
-        return Err(type_error(&format!(
-            "Flow.execute: input '{id}' has an empty file name"
-        )));
+
+    if reason == "timeout" {
+        let seconds = call.timeout.unwrap_or_default();
+        fields.push(("timeout", seconds.into()));
+        let message = format!("Flow.execute timed out after {seconds} s ({where_}){kill_note}");
+        kestra_error("TimeoutError", &message, &fields)
+    } else {
+        let signal_reason = Reflect::get(&call.signal, &"reason".into()).unwrap_or_default();
+        fields.push(("cause", signal_reason));
+        let message = format!("Flow.execute was aborted ({where_}){kill_note}");
+        kestra_error("AbortError", &message, &fields)
     }
-    Ok(Some((blob, filename)))
 }
 
-/// A Blob, an `ArrayBuffer` or a view on one (typed array, `DataView`).
-fn is_file_data(value: &JsValue) -> bool {
-    value.is_instance_of::<Blob>()
-        || value.is_instance_of::<ArrayBuffer>()
-        || ArrayBuffer::is_view(value)
+/// Kills an execution: Kestra 2.x's route first, 1.x's when that one does not exist.
+async fn kill(settings: &Settings, execution_id: &str) -> Result<(), JsValue> {
+    let urls = settings
+        .routes()
+        .kill(execution_id)
+        .map_err(|error| type_error(&error.to_string()))?;
+    let client = settings.client(None);
+    let mut last = JsValue::UNDEFINED;
+    for url in &urls {
+        let response = client
+            .send_any_status("DELETE", url, &JsValue::UNDEFINED, true)
+            .await?;
+        if matches!(response.status(), 404 | 405) {
+            host::discard_body(&response);
+            last = JsValue::from(response.status());
+            continue;
+        }
+        let response = http::checked("DELETE", url, response).await?;
+        host::discard_body(&response);
+        return Ok(());
+    }
+    Err(kestra_error(
+        "KestraError",
+        &format!("the server has no kill route for execution {execution_id}"),
+        &[("status", last)],
+    ))
 }
 
-/// `value` as a Blob when it is one, or bytes (`ArrayBuffer`, typed array, `DataView`).
-fn as_blob(value: &JsValue, content_type: Option<&str>) -> Result<Option<Blob>, JsValue> {
-    if let Some(blob) = value.dyn_ref::<Blob>() {
-        if content_type.is_none() {
-            return Ok(Some(blob.clone()));
-        }
-    } else if !(value.is_instance_of::<ArrayBuffer>() || ArrayBuffer::is_view(value)) {
-        return Ok(None);
-    }
-
-    let options = BlobPropertyBag::new();
-    if let Some(content_type) = content_type {
-        options.set_type(content_type);
-    }
-    let parts = Array::of1(value);
-    Ok(Some(Blob::new_with_buffer_source_sequence_and_options(
-        &parts, &options,
-    )?))
+/// The `id` of a created execution, checked so it cannot change a URL path.
+fn execution_id_of(created: &JsValue, url: &str) -> Result<String, JsValue> {
+    Reflect::get(created, &"id".into())
+        .ok()
+        .and_then(|id| id.as_string())
+        .filter(|id| routes::check_segment("executionId", id).is_ok())
+        .ok_or_else(|| {
+            let body = JSON::stringify(created)
+                .ok()
+                .and_then(|text| text.as_string())
+                .unwrap_or_default();
+            kestra_error(
+                "KestraError",
+                &format!(
+                    "Starting execution failed: the answer has no usable execution id: {body}"
+                ),
+                &[("url", url.into())],
+            )
+        })
 }
 
-/// The text sent for a non-file input.
-fn text_value(id: &str, value: &JsValue) -> Result<String, JsValue> {
-    if let Some(text) = value.as_string() {
-        return Ok(text);
-    }
-    if value.as_f64().is_some() || value.as_bool().is_some() || value.is_bigint() {
-        return Ok(host::string_of(value));
-    }
-    if let Some(date) = value.dyn_ref::<js_sys::Date>() {
-        if date.get_time().is_nan() {
-            return Err(type_error(&format!(
-                "Flow.execute: input '{id}' is an invalid Date"
-            )));
+/// Flow outputs of an execution JSON, `null` when it has none.
+fn outputs_of(execution: &JsValue) -> JsValue {
+    Reflect::get(execution, &"outputs".into())
+        .ok()
+        .filter(|outputs| outputs.is_object())
+        .unwrap_or(JsValue::NULL)
+}
+
+/// Labels of an execution JSON as an object: Kestra's `[{key, value}]` list, or the map
+/// form older servers wrote.
+fn labels_of(execution: &JsValue) -> JsValue {
+    let labels = Reflect::get(execution, &"labels".into()).unwrap_or_default();
+    let object = js_sys::Object::new();
+    if let Ok(list) = labels.clone().dyn_into::<Array>() {
+        for label in list.iter() {
+            let key = crate::errors::text_property(&label, "key");
+            let value = Reflect::get(&label, &"value".into()).unwrap_or_default();
+            if let Some(key) = key {
+                // defineProperty keeps a `__proto__` key a plain field.
+                let descriptor = js_sys::Object::new();
+                let _ = Reflect::set(&descriptor, &"value".into(), &value);
+                let _ = Reflect::set(&descriptor, &"enumerable".into(), &true.into());
+                let _ = Reflect::set(&descriptor, &"writable".into(), &true.into());
+                let _ = Reflect::set(&descriptor, &"configurable".into(), &true.into());
+                let _ = Reflect::define_property(&object, &key.into(), &descriptor);
+            }
         }
-        return Ok(String::from(date.to_iso_string()));
+    } else if labels.is_object() {
+        let _ = host::object_assign(&object, &labels);
     }
-    if value.is_object() && !value.is_function() {
-        let json = JSON::stringify(value)
-            .map_err(|error| {
-                type_error(&format!("Flow.execute: input '{id}': {}", describe(&error)))
-            })?
-            .as_string();
-        if let Some(json) = json {
-            return Ok(json);
+    object.into()
+}
+
+impl FlowExecution {
+    fn new(execution_id: String, status: String, url: String, execution: JsValue) -> FlowExecution {
+        FlowExecution {
+            execution_id,
+            status,
+            log: None,
+            error: None,
+            outputs: outputs_of(&execution),
+            labels: labels_of(&execution),
+            url,
+            execution,
         }
     }
-    Err(type_error(&format!(
-        "Flow.execute: input '{id}' must be a string, number, boolean, Date, JSON value or file"
-    )))
 }
 
 /// A string, or `null` for `None` (wasm-bindgen would give `undefined`).
@@ -790,12 +1075,17 @@ fn optional_string(value: &JsValue, what: &str) -> Result<Option<String>, JsValu
 }
 
 fn checked_interval(value: &JsValue) -> Result<f64, JsValue> {
+    checked_seconds(value, "pollInterval")
+}
+
+/// A number of seconds a host timer can wait.
+fn checked_seconds(value: &JsValue, what: &str) -> Result<f64, JsValue> {
     value
         .as_f64()
         .filter(|seconds| (0.0..=host::MAX_SLEEP_SECONDS).contains(seconds))
         .ok_or_else(|| {
             type_error(&format!(
-                "pollInterval must be a number of seconds from 0 to {}",
+                "{what} must be a number of seconds from 0 to {}",
                 host::MAX_SLEEP_SECONDS as u64
             ))
         })

@@ -3,8 +3,6 @@
 //! Globals are bound directly rather than through `window`, so the same build runs in
 //! Node, Deno, Bun, browsers and workers.
 
-use std::time::Duration;
-
 use js_sys::{Function, Promise};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
@@ -113,6 +111,81 @@ extern "C" {
     /// The exported error classes, by name.
     #[wasm_bindgen(js_name = exportedErrorClasses)]
     pub fn exported_error_classes() -> JsValue;
+
+    /// The cancellation of one `execute` call (see `abortScope` in host.js).
+    pub type AbortScope;
+
+    /// Links a new scope to the caller's `signal` and a timeout in seconds.
+    #[wasm_bindgen(js_name = abortScope)]
+    pub fn abort_scope(signal: &JsValue, timeout_seconds: Option<f64>) -> AbortScope;
+
+    /// The signal every request and wait of the scope carries.
+    #[wasm_bindgen(method, getter)]
+    pub fn signal(this: &AbortScope) -> web_sys::AbortSignal;
+
+    /// `"timeout"`, `"abort"` or `"done"` once the scope has stopped.
+    #[wasm_bindgen(method)]
+    pub fn reason(this: &AbortScope) -> Option<String>;
+
+    /// Stops the scope's requests and waits (reason `"done"`).
+    #[wasm_bindgen(method)]
+    pub fn stop(this: &AbortScope);
+
+    /// Clears the timer and forgets the caller's signal.
+    #[wasm_bindgen(method)]
+    pub fn dispose(this: &AbortScope);
+
+    #[wasm_bindgen(js_name = sleepFor)]
+    fn sleep_for(
+        seconds: f64,
+        custom: Option<Function>,
+        signal: Option<web_sys::AbortSignal>,
+    ) -> Promise;
+
+    /// A response body read as decoded text chunks.
+    pub type TextChunks;
+
+    /// Opens the body of `response` for reading.
+    #[wasm_bindgen(js_name = textChunks)]
+    pub fn text_chunks(response: &web_sys::Response) -> TextChunks;
+
+    #[wasm_bindgen(method, js_name = next)]
+    fn next_chunk(this: &TextChunks) -> Promise;
+
+    /// Stops reading (the connection is closed).
+    #[wasm_bindgen(method)]
+    pub fn cancel(this: &TextChunks);
+
+    /// Releases a response whose body is not read.
+    #[wasm_bindgen(js_name = discardBody)]
+    pub fn discard_body(response: &web_sys::Response);
+
+    #[wasm_bindgen(js_name = randomBytes)]
+    fn random_bytes(count: u32) -> js_sys::Uint8Array;
+
+    /// Calls a user callback with two arguments; rethrows what it throws.
+    #[wasm_bindgen(js_name = callBack, catch)]
+    pub fn call_back(callback: &Function, first: &JsValue, second: &JsValue)
+        -> Result<(), JsValue>;
+
+    /// A `File` streamed from a local path (see `fileFromPath` in host.js).
+    #[wasm_bindgen(js_name = fileFromPath)]
+    pub fn file_from_path(path: &JsValue, options: &JsValue) -> Promise;
+}
+
+impl TextChunks {
+    /// The next decoded chunk, `None` at the end of the body.
+    pub async fn next(&self) -> Result<Option<String>, JsValue> {
+        let chunk = JsFuture::from(self.next_chunk()).await?;
+        Ok(chunk.as_string())
+    }
+}
+
+/// 16 random bytes from the platform's cryptographic generator.
+pub fn random_16() -> [u8; 16] {
+    let mut bytes = [0u8; 16];
+    random_bytes(16).copy_to(&mut bytes);
+    bytes
 }
 
 /// `Array.isArray(value)`; a revoked Proxy, which makes it throw, counts as no array.
@@ -138,16 +211,18 @@ pub async fn fetch(url: &str, init: &JsValue) -> Result<web_sys::Response, JsVal
 /// of milliseconds and fires at once when given more.
 pub const MAX_SLEEP_SECONDS: f64 = 2_147_483.0;
 
-/// Waits `seconds`, with `custom` (a `(seconds) => Promise | void` function) when given.
-pub async fn sleep(seconds: f64, custom: Option<&Function>) -> Result<(), JsValue> {
-    if let Some(custom) = custom {
-        let returned = custom.call1(&JsValue::UNDEFINED, &JsValue::from_f64(seconds))?;
-        JsFuture::from(Promise::resolve(&returned)).await?;
-        return Ok(());
-    }
-
-    let seconds = seconds.clamp(0.0, MAX_SLEEP_SECONDS);
-    let duration = Duration::try_from_secs_f64(seconds).unwrap_or(Duration::ZERO);
-    gloo_timers::future::sleep(duration).await;
+/// Waits `seconds`, with `custom` (a `(seconds) => Promise | void` function) when given;
+/// fails as soon as `signal` aborts.
+pub async fn sleep(
+    seconds: f64,
+    custom: Option<&Function>,
+    signal: Option<&web_sys::AbortSignal>,
+) -> Result<(), JsValue> {
+    let seconds = if custom.is_some() {
+        seconds
+    } else {
+        seconds.clamp(0.0, MAX_SLEEP_SECONDS)
+    };
+    JsFuture::from(sleep_for(seconds, custom.cloned(), signal.cloned())).await?;
     Ok(())
 }

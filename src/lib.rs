@@ -5,8 +5,8 @@
 //!   by printing protocol lines on stdout;
 //! - [`Flow`] triggers flow executions over Kestra's REST API and waits for their end.
 //!
-//! The modules `auth`, `base64`, `ion`, `placeholders`, `protocol`, `retry`, `routes`,
-//! `state` and `value_path` hold the logic that needs no JavaScript and are tested natively;
+//! The modules `auth`, `base64`, `ion`, `labels`, `placeholders`, `protocol`, `retry`,
+//! `routes`, `sse`, `state` and `value_path` hold the logic that needs no JavaScript and are tested natively;
 //! the rest is the thin layer over the host.
 
 #![deny(missing_docs)]
@@ -14,10 +14,12 @@
 pub mod auth;
 pub mod base64;
 pub mod ion;
+pub mod labels;
 pub mod placeholders;
 pub mod protocol;
 pub mod retry;
 pub mod routes;
+pub mod sse;
 pub mod state;
 pub mod value_path;
 
@@ -26,10 +28,13 @@ mod encode;
 mod errors;
 mod flow;
 mod host;
+mod http;
+mod inputs;
 mod kestra;
 mod read;
+mod wait;
 
-pub use flow::Flow;
+pub use flow::{file_from_path, Flow};
 pub use kestra::Kestra;
 
 use wasm_bindgen::prelude::*;

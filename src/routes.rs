@@ -64,7 +64,9 @@ pub fn check_hostname(hostname: &str) -> Result<(), RouteError> {
         .or_else(|| lowercase.strip_prefix("https://"))
         .unwrap_or("");
     let authority = rest.split('/').next().unwrap_or("");
+    // Credentials in the URL would end up in error messages: they belong in the options.
     let valid = !authority.is_empty()
+        && !authority.contains('@')
         && !hostname.contains(['?', '#'])
         && !hostname
             .chars()
@@ -112,6 +114,83 @@ impl Routes {
         let mut url = self.api(&["logs", execution_id], 1)?;
         url.push_str("/download");
         Ok(url)
+    }
+
+    /// `GET` target of the event stream of one execution's updates.
+    pub fn follow_execution(&self, execution_id: &str) -> Result<String, RouteError> {
+        Ok(format!("{}/follow", self.execution(execution_id)?))
+    }
+
+    /// `GET` target of the ERROR log entries of one execution, as JSON.
+    pub fn error_logs(&self, execution_id: &str) -> Result<String, RouteError> {
+        check_segment("executionId", execution_id)?;
+        let url = self.api(&["logs", execution_id], 1)?;
+        // 1.x reads `minLevel`, 2.x reads `filters`; each ignores the other's parameter.
+        Ok(format!(
+            "{url}?minLevel=ERROR&filters%5Blevel%5D%5BEQUALS%5D=ERROR"
+        ))
+    }
+
+    /// `GET` target of the event stream of one execution's log entries.
+    pub fn follow_logs(&self, execution_id: &str) -> Result<String, RouteError> {
+        check_segment("executionId", execution_id)?;
+        let url = self.api(&["logs", execution_id], 1)?;
+        Ok(format!("{url}/follow"))
+    }
+
+    /// `GET` target that finds the executions of a flow carrying the label `key:value`.
+    pub fn search_by_label(
+        &self,
+        namespace: &str,
+        flow_id: &str,
+        (key, value): (&str, &str),
+    ) -> Result<String, RouteError> {
+        let url = self.api(&["executions", "search"], 0)?;
+        Ok(format!(
+            "{url}?filters%5Bnamespace%5D%5BEQUALS%5D={}&filters%5BflowId%5D%5BEQUALS%5D={}\
+             &filters%5Blabels%5D%5BEQUALS%5D%5B{}%5D={}",
+            encode_component(namespace),
+            encode_component(flow_id),
+            encode_component(key),
+            encode_component(value)
+        ))
+    }
+
+    /// `DELETE` targets that kill an execution: Kestra 2.x's first, then 1.x's.
+    pub fn kill(&self, execution_id: &str) -> Result<[String; 2], RouteError> {
+        let execution = self.execution(execution_id)?;
+        Ok([
+            format!("{execution}/actions/kill"),
+            format!("{execution}/kill"),
+        ])
+    }
+
+    /// The UI page of an execution, as Kestra builds it when `kestra.url` is the hostname.
+    pub fn ui_execution(&self, namespace: &str, flow_id: &str, execution_id: &str) -> String {
+        format!(
+            "{}/ui/{}/executions/{}/{}/{}",
+            self.base,
+            encode_component(self.tenant.as_deref().unwrap_or(DEFAULT_TENANT)),
+            encode_component(namespace),
+            encode_component(flow_id),
+            encode_component(execution_id)
+        )
+    }
+
+    /// An absolute URL for `reference`, which the server may give relative to its root.
+    pub fn absolute(&self, reference: &str) -> String {
+        if !reference.starts_with('/') || reference.starts_with("//") {
+            return reference.to_owned();
+        }
+        // The origin is the base up to the first `/` after `scheme://`.
+        let after_scheme = self.base.find("://").map_or(0, |index| index + 3);
+        let origin = self
+            .base
+            .get(after_scheme..)
+            .and_then(|rest| rest.find('/'))
+            .and_then(|slash| self.base.get(..after_scheme + slash))
+            .unwrap_or(&self.base);
+        format!("{origin}{reference}")
     }
 
     /// `/api/v1[/{tenant}]/<fixed>/<encoded...>`: the last `encoded_count` parts are values.
@@ -283,5 +362,63 @@ mod tests {
             labels_query([("empty", ""), ("blank", "  "), ("k", "v")]),
             "?labels=k%3Av"
         );
+    }
+
+    #[test]
+    fn follow_search_kill_and_ui_routes() {
+        let routes = Routes::new("https://k.example/base/", Some("main"));
+        assert_eq!(
+            routes.follow_execution("e1").as_deref(),
+            Ok("https://k.example/base/api/v1/main/executions/e1/follow")
+        );
+        assert_eq!(
+            routes.follow_logs("e1").as_deref(),
+            Ok("https://k.example/base/api/v1/main/logs/e1/follow")
+        );
+        assert_eq!(
+            routes.error_logs("e 1").as_deref(),
+            Ok("https://k.example/base/api/v1/main/logs/e%201\
+                ?minLevel=ERROR&filters%5Blevel%5D%5BEQUALS%5D=ERROR")
+        );
+        assert_eq!(
+            routes
+                .search_by_label("a.b", "f&x", ("kestra-wasm.create-id", "v:1"))
+                .as_deref(),
+            Ok("https://k.example/base/api/v1/main/executions/search\
+                ?filters%5Bnamespace%5D%5BEQUALS%5D=a.b&filters%5BflowId%5D%5BEQUALS%5D=f%26x\
+                &filters%5Blabels%5D%5BEQUALS%5D%5Bkestra-wasm.create-id%5D=v%3A1")
+        );
+        assert_eq!(
+            routes.kill("e1"),
+            Ok([
+                "https://k.example/base/api/v1/main/executions/e1/actions/kill".to_owned(),
+                "https://k.example/base/api/v1/main/executions/e1/kill".to_owned(),
+            ])
+        );
+        assert_eq!(
+            routes.ui_execution("a.b", "f", "e1"),
+            "https://k.example/base/ui/main/executions/a.b/f/e1"
+        );
+        assert_eq!(
+            Routes::new("http://h:1", None).ui_execution("a", "f", "e"),
+            "http://h:1/ui/main/executions/a/f/e"
+        );
+        assert!(routes.kill("..").is_err());
+    }
+
+    #[test]
+    fn relative_references_resolve_against_the_origin() {
+        let routes = Routes::new("https://k.example/base", Some("main"));
+        assert_eq!(routes.absolute("/ui/main/x"), "https://k.example/ui/main/x");
+        assert_eq!(routes.absolute("http://o/ui"), "http://o/ui");
+        assert_eq!(routes.absolute("//o/ui"), "//o/ui");
+        let bare = Routes::new("http://h:1", None);
+        assert_eq!(bare.absolute("/ui/x"), "http://h:1/ui/x");
+    }
+
+    #[test]
+    fn credentials_in_the_hostname_are_refused() {
+        assert!(check_hostname("http://user:secret@localhost:8080").is_err());
+        assert!(check_hostname("http://localhost:8080/a@b").is_ok());
     }
 }

@@ -6,7 +6,6 @@
 export class KestraError extends Error {
   constructor(message, fields) {
     super(message, fields && 'cause' in fields ? { cause: fields.cause } : undefined);
-    this.name = new.target.name;
     if (fields) {
       for (const [key, value] of Object.entries(fields)) {
         // defineProperty: a `__proto__` key must stay a field, not replace the prototype.
@@ -29,10 +28,45 @@ export class HttpError extends KestraError {}
 /** Kestra answered 401: the credentials are missing or wrong. */
 export class AuthenticationError extends HttpError {}
 
-/** Every attempt of a request was answered with a retryable status. */
+/** Kestra answered 403: the credentials may not do this. */
+export class ForbiddenError extends HttpError {}
+
+/** Kestra answered 404: no such flow, revision or execution. */
+export class NotFoundError extends HttpError {}
+
+/** Kestra answered 422: the inputs (or labels) were refused; `serverMessage` says why. */
+export class InputValidationError extends HttpError {}
+
+/** Every attempt of a request failed with a retryable status or a network error. */
 export class FailedExponentialBackoff extends KestraError {}
 
-const errorClasses = { KestraError, HttpError, AuthenticationError, FailedExponentialBackoff };
+/** The execution did not end within the `timeout` given to `execute`. */
+export class TimeoutError extends KestraError {}
+
+/** The `signal` given to `execute` was aborted. */
+export class AbortError extends KestraError {}
+
+const errorClasses = {
+  KestraError,
+  HttpError,
+  AuthenticationError,
+  ForbiddenError,
+  NotFoundError,
+  InputValidationError,
+  FailedExponentialBackoff,
+  TimeoutError,
+  AbortError,
+};
+
+// Names on the prototypes rather than from `new.target.name`: bundlers that minify class
+// names would otherwise change `error.name`, which callers may compare.
+for (const [name, ErrorClass] of Object.entries(errorClasses)) {
+  Object.defineProperty(ErrorClass.prototype, 'name', {
+    value: name,
+    writable: true,
+    configurable: true,
+  });
+}
 
 /** The exported error classes, by name. */
 export function exportedErrorClasses() {
@@ -271,4 +305,126 @@ export function printLine(line) {
     globalThis.process?.stdout?._handle?.setBlocking?.(true);
   }
   console.log(line);
+}
+
+/**
+ * The cancellation of one `execute` call: the caller's `signal`, the `timeout` in seconds,
+ * and `stop()` for the client's own ends. `reason()` tells which came first.
+ */
+export function abortScope(signal, timeoutSeconds) {
+  const controller = new AbortController();
+  let reason;
+  const stop = (why) => {
+    if (reason !== undefined) return;
+    reason = why;
+    controller.abort();
+  };
+  const onAbort = () => stop('abort');
+  const timer = timeoutSeconds === undefined
+    ? undefined
+    : setTimeout(() => stop('timeout'), timeoutSeconds * 1000);
+  if (signal?.aborted) onAbort();
+  else signal?.addEventListener?.('abort', onAbort, { once: true });
+  return {
+    signal: controller.signal,
+    reason: () => reason,
+    stop: () => stop('done'),
+    dispose() {
+      clearTimeout(timer);
+      signal?.removeEventListener?.('abort', onAbort);
+    },
+  };
+}
+
+/**
+ * Waits `seconds` with `custom(seconds)` when given, else a timer; rejects as soon as
+ * `signal` aborts.
+ */
+export function sleepFor(seconds, custom, signal) {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) {
+      reject(signal.reason);
+      return;
+    }
+    let timer;
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(signal.reason);
+    };
+    signal?.addEventListener('abort', onAbort, { once: true });
+    const settle = (settleWith) => (value) => {
+      signal?.removeEventListener('abort', onAbort);
+      settleWith(value);
+    };
+    if (custom) {
+      Promise.resolve()
+        .then(() => custom(seconds))
+        .then(settle(resolve), settle(reject));
+    } else {
+      timer = setTimeout(settle(resolve), seconds * 1000);
+    }
+  });
+}
+
+/** Reads a response body as text chunks: `next()` resolves to a string, `null` at the end. */
+export function textChunks(response) {
+  const reader = response.body?.getReader();
+  const decoder = new TextDecoder();
+  let ended = !reader;
+  return {
+    async next() {
+      if (ended) return null;
+      const { done, value } = await reader.read();
+      if (done) {
+        ended = true;
+        const tail = decoder.decode();
+        return tail === '' ? null : tail;
+      }
+      return decoder.decode(value, { stream: true });
+    },
+    cancel() {
+      ended = true;
+      reader?.cancel().catch(() => {});
+    },
+  };
+}
+
+/** Releases a response whose body is not wanted, so its connection can be reused. */
+export function discardBody(response) {
+  response.body?.cancel().catch(() => {});
+}
+
+/** `count` random bytes from the platform's cryptographic generator. */
+export function randomBytes(count) {
+  return globalThis.crypto.getRandomValues(new Uint8Array(count));
+}
+
+/** Calls a user callback; what it returns is ignored, what it throws is rethrown. */
+export function callBack(callback, ...args) {
+  callback(...args);
+}
+
+/**
+ * A `File` whose bytes stay on disk until the request reads them (Node, Deno and Bun), so
+ * a large input is streamed instead of loaded into memory.
+ */
+export async function fileFromPath(path, options = {}) {
+  if (typeof path !== 'string' || path === '') {
+    throw new TypeError('fileFromPath: path must be a non-empty string');
+  }
+  if (options === null || typeof options !== 'object') {
+    throw new TypeError('fileFromPath: options must be an object');
+  }
+  const { filename = path.split(/[\\/]/).pop(), contentType = 'application/octet-stream' } =
+    options;
+  if (typeof filename !== 'string' || filename === '') {
+    throw new TypeError('fileFromPath: filename must be a non-empty string');
+  }
+  if (typeof contentType !== 'string') {
+    throw new TypeError('fileFromPath: contentType must be a string');
+  }
+  if (!nodeFs?.openAsBlob) throw filesUnavailable(path);
+
+  const blob = await nodeFs.openAsBlob(path, { type: contentType });
+  return new File([blob], filename, { type: contentType });
 }
