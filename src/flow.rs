@@ -723,9 +723,10 @@ async fn create_and_wait(
     let created_state = watch.see(created.execution.clone())?;
     progress.state = watch.last_state.clone();
     if !call.wait {
+        // A create answers a CREATED execution; an answer without a state means the same.
         return Ok(FlowExecution::new(
             execution_id,
-            watch.last_state.unwrap_or_default(),
+            watch.last_state.unwrap_or_else(|| "CREATED".to_owned()),
             url,
             created.execution,
         ));

@@ -35,6 +35,14 @@ function recordingFlow(server, options = {}) {
   return { flow, waits };
 }
 
+/** The labels of a create request, without the unique label every create carries. */
+function ownLabels(request) {
+  const labels = request.query.getAll('labels');
+  const tags = labels.filter((label) => /^kestra-wasm\.create-id:[0-9A-Za-z]{22}$/.test(label));
+  assert.equal(tags.length, 1, `one create-id label in ${labels}`);
+  return labels.filter((label) => !tags.includes(label));
+}
+
 /** Routes of one execution `123` for a tenant prefix such as `/api/v1/main`. */
 function executionRoutes(prefix, finalState, log) {
   return {
@@ -57,7 +65,7 @@ const TENANTS = [
 ];
 
 describe('retries', () => {
-  test('gives up after 5 attempts, waiting 1, 2, 4, 8 and 16 seconds', async () => {
+  test('gives up after 5 retries, waiting 1, 2, 4, 8 and 16 seconds', async () => {
     const server = await startMockServer({ 'GET /api/v1/executions/123': { status: 500 } });
     try {
       const { flow, waits } = recordingFlow(server);
@@ -73,8 +81,8 @@ describe('retries', () => {
       assert.ok(failure instanceof Error);
       assert.equal(failure.name, 'FailedExponentialBackoff');
       assert.equal(failure.status, 500);
-      assert.equal(failure.attempts, 5);
-      assert.equal(server.requests.length, 5);
+      assert.equal(failure.attempts, 6);
+      assert.equal(server.requests.length, 6);
       assert.deepEqual(waits, [1, 2, 4, 8, 16]);
     } finally {
       await server.stop();
@@ -218,14 +226,19 @@ describe('execute', () => {
       try {
         const { flow } = recordingFlow(server, { pollInterval: 0, ...options });
         const result = await flow.execute('namespace-test', 'flow-test');
+        const execution = { id: '123', state: { current: 'SUCCESS' }, outputs: { answer: 42 } };
         assert.deepEqual(result, {
           executionId: '123',
           status: 'SUCCESS',
           log: 'Execution logs',
           error: null,
           outputs: { answer: 42 },
+          labels: {},
+          url: `${server.url}/ui/${options.tenant ?? 'main'}/executions/namespace-test/flow-test/123`,
+          execution,
         });
-        assert.equal(server.requests.length, 3);
+        // create, follow (absent here, so the status is read), status, log.
+        assert.equal(server.requests.length, 4);
       } finally {
         await server.stop();
       }
@@ -239,7 +252,8 @@ describe('execute', () => {
         assert.equal(result.status, 'FAILED');
         assert.equal(result.log, 'Error logs');
         assert.match(result.error, /123 .*ended FAILED/);
-        assert.equal(server.requests.length, 3);
+        // create, follow, status, log, then the ERROR entries for the error message.
+        assert.equal(server.requests.length, 5);
       } finally {
         await server.stop();
       }
@@ -250,7 +264,7 @@ describe('execute', () => {
       try {
         const { flow } = recordingFlow(server, { waitForCompletion: false, ...options });
         const result = await flow.execute('namespace-test', 'flow-test');
-        assert.equal(result.status, 'STARTED');
+        assert.equal(result.status, 'CREATED');
         assert.equal(result.log, null);
         assert.equal(result.error, null);
         assert.equal(server.requests.length, 1);
@@ -265,7 +279,7 @@ describe('execute', () => {
         const { flow } = recordingFlow(server, { pollInterval: 0, ...options });
         const result = await flow.execute('namespace-test', 'flow-test', { param1: 'value1' });
         assert.equal(result.status, 'SUCCESS');
-        assert.equal(server.requests.length, 3);
+        assert.equal(server.requests.length, 4);
         const form = await formDataOf(server.requests[0]);
         assert.equal(form.get('param1'), 'value1');
       } finally {
@@ -293,7 +307,8 @@ describe('execute', () => {
       assert.deepEqual(waits, [0.25, 0.25, 0.25]);
       const paths = server.requests.map((request) => request.rawPath);
       assert.equal(paths.filter((path) => path.endsWith('/download')).length, 1);
-      assert.equal(paths.length, 6);
+      assert.equal(paths.filter((path) => path.endsWith('/follow')).length, 1);
+      assert.equal(paths.length, 7);
     } finally {
       await server.stop();
     }
@@ -370,8 +385,8 @@ describe('execute', () => {
         file: new Blob(['x']),
       });
 
-      const { query } = server.requests[0];
-      assert.deepEqual(query.getAll('labels'), ['team:data & ml', 'url:http://x/?a=1']);
+      const labels = ownLabels(server.requests[0]);
+      assert.deepEqual(labels, ['team:data & ml', 'url:http://x/?a=1']);
     } finally {
       await server.stop();
     }
@@ -607,7 +622,7 @@ describe('robustness', () => {
     try {
       const { flow } = recordingFlow(server, { waitForCompletion: false, labelsFromInputs: true });
       await flow.execute('namespace-test', 'flow-test', { empty: '', team: 'data' });
-      assert.deepEqual(server.requests[0].query.getAll('labels'), ['team:data']);
+      assert.deepEqual(ownLabels(server.requests[0]), ['team:data']);
       const form = await formDataOf(server.requests[0]);
       assert.equal(form.get('empty'), '');
     } finally {
