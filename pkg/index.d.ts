@@ -72,7 +72,7 @@ export declare class Kestra {
 export interface FlowOptions {
   /** Wait for the execution to end (default `true`). */
   waitForCompletion?: boolean;
-  /** Seconds between two status checks while waiting (default `1`). */
+  /** Seconds between two status reads when the follow stream is unavailable (default `1`). */
   pollInterval?: number;
   /** Add one `key:value` label per non-file input (default `false`). */
   labelsFromInputs?: boolean;
@@ -86,8 +86,73 @@ export interface FlowOptions {
   password?: string | null;
   /** API token sent as `Bearer`, winning over basic auth (default `KESTRA_API_TOKEN`). */
   apiToken?: string | null;
+  /** Retries of a failed idempotent request, 0 to 100 (default `5`). */
+  retries?: number;
+  /** Seconds before the first retry; each next wait doubles (default `1`: 1, 2, 4, 8, 16). */
+  backoff?: number;
+  /** Default `timeout` of `execute`, in seconds (default `null`: no limit). */
+  timeout?: number | null;
   /** Replaces the timer used between retries and polls. */
   sleep?: (seconds: number) => Promise<void> | void;
+}
+
+/** A log entry of an execution, as Kestra stores it. */
+export interface LogEntry {
+  /** `ERROR`, `WARN`, `INFO`, `DEBUG` or `TRACE`. */
+  level: string;
+  /** The message. */
+  message: string;
+  /** ISO-8601 instant. */
+  timestamp: string;
+  /** Id of the task that logged it, when a task did. */
+  taskId?: string;
+  /** Id of the task run that logged it, when a task did. */
+  taskRunId?: string;
+  executionId?: string;
+  namespace?: string;
+  flowId?: string;
+  [field: string]: unknown;
+}
+
+/** Kestra's execution JSON, as the server sent it. */
+export interface ExecutionJson {
+  id: string;
+  namespace?: string;
+  flowId?: string;
+  state?: { current: string; histories?: { state: string; date: string }[] };
+  labels?: { key: string; value: string }[];
+  outputs?: Record<string, unknown>;
+  [field: string]: unknown;
+}
+
+/** Options of one `Flow.execute` call. */
+export interface ExecuteOptions {
+  /** Execution labels; keys must match Kestra's `^[\p{Ll}][\p{L}0-9._-]*$`. */
+  labels?: Record<string, string | number | boolean>;
+  /** Flow revision to run (default: the latest). */
+  revision?: number;
+  /** When to start the execution: a `Date` or an ISO date-time with a zone. */
+  scheduleDate?: Date | string;
+  /** Wait for the end; overrides the Flow's `waitForCompletion`. */
+  wait?: boolean;
+  /** Seconds to wait for the end before rejecting with `TimeoutError` (`null`: no limit). */
+  timeout?: number | null;
+  /** Rejects with `AbortError` when aborted. */
+  signal?: AbortSignal;
+  /** Kill the execution on the server when the call times out or is aborted. */
+  killOnAbort?: boolean;
+  /** Called with each new state seen while waiting, and the execution JSON. */
+  onState?: (state: string, execution: ExecutionJson) => void;
+  /** Called with each log entry as the execution writes it. */
+  onLog?: (entry: LogEntry) => void;
+}
+
+/** Options of `fileFromPath`. */
+export interface FileFromPathOptions {
+  /** File name sent to Kestra (default: the path's last part). */
+  filename?: string;
+  /** Content type (default `application/octet-stream`). */
+  contentType?: string;
 }
 
 /** A file input: uploaded as a file part named after the input. */
@@ -114,14 +179,23 @@ export type InputValue =
 export interface FlowExecution {
   /** Id of the created execution. */
   executionId: string;
-  /** Final state (`SUCCESS`, `FAILED`, ...), or `STARTED` when not waiting. */
+  /** Final state (`SUCCESS`, `FAILED`, ...), or the created state when not waiting. */
   status: string;
   /** The execution's log as plain text once it has ended, else `null`. */
   log: string | null;
-  /** Why the execution did not succeed (`FAILED`, `KILLED`, `CANCELLED`), or `null`. */
+  /**
+   * Why the execution did not succeed (`FAILED`, `KILLED`, `CANCELLED`): the failing task
+   * ids and their last ERROR messages; else `null`.
+   */
   error: string | null;
   /** The flow's outputs once it has ended, else `null`. */
   outputs: Record<string, unknown> | null;
+  /** The execution's labels, key to value. */
+  labels: Record<string, string>;
+  /** The execution's page in Kestra's UI. */
+  url: string;
+  /** The last execution JSON the server sent. */
+  execution: ExecutionJson;
 }
 
 /** Triggers executions of Kestra flows and reads their status and logs. */
@@ -148,30 +222,50 @@ export declare class Flow {
   /** The tenant, or `null` for the tenant-less routes. */
   get tenant(): string | null;
   set tenant(value: string | null | undefined);
-  /** One request with credentials and retries; resolves to the host's `Response`. */
+  get retries(): number;
+  set retries(value: number);
+  get backoff(): number;
+  set backoff(value: number);
+  get timeout(): number | null;
+  set timeout(value: number | null);
+  /** One request with credentials (retried when idempotent); resolves to the `Response`. */
   _makeRequest(method: string, url: string, init?: RequestInit): Promise<Response>;
   /** `GET` of the execution; resolves to the host's `Response` (JSON body). */
   checkStatus(executionId: string): Promise<Response>;
   /** `GET` of the execution's plain-text log; resolves to the host's `Response`. */
   getLogs(executionId: string): Promise<Response>;
-  /** Creates an execution and, unless `waitForCompletion` is false, waits for its end. */
+  /** Creates an execution and, unless told not to, waits for its end. */
   execute(
     namespace: string,
     flowId: string,
     inputs?: Record<string, InputValue>,
+    options?: ExecuteOptions,
   ): Promise<FlowExecution>;
   /** Releases the WebAssembly memory of this object at once (it is also garbage-collected). */
   free(): void;
 }
 
+/**
+ * A `File` whose bytes stay on disk until the request reads them, so a large input is
+ * streamed (Node, Deno and Bun).
+ */
+export declare function fileFromPath(
+  path: string,
+  options?: FileFromPathOptions,
+): Promise<File>;
+
 /** Base class of every error this package throws about a Kestra request. */
 export declare class KestraError extends Error {
   constructor(message?: string, fields?: Record<string, unknown>);
-  /** The URL of the request, when there was one. */
+  /** The method of the request, when there was one. */
+  method?: string;
+  /** The URL of the request (never with credentials), when there was one. */
   url?: string;
   /** The body of the answer, when it was read. */
   body?: string;
-  /** Set when an execution ended but its log could not be read. */
+  /** The server's message, from either of Kestra's error formats. */
+  serverMessage?: string;
+  /** The execution concerned, when one was created. */
   executionId?: string;
   /** The status of the answer, or the execution's state when its log could not be read. */
   status?: number | string;
@@ -185,17 +279,49 @@ export declare class HttpError extends KestraError {
   status: number;
   /** The body of the answer, as text. */
   body: string;
+  method: string;
   url: string;
 }
 
 /** Kestra answered 401: the credentials are missing or wrong. */
 export declare class AuthenticationError extends HttpError {}
 
-/** Every attempt of a request was answered with a retryable status. */
+/** Kestra answered 403: the credentials may not do this. */
+export declare class ForbiddenError extends HttpError {}
+
+/** Kestra answered 404: no such flow, revision or execution. */
+export declare class NotFoundError extends HttpError {}
+
+/** Kestra answered 422: the inputs or labels were refused; `serverMessage` says why. */
+export declare class InputValidationError extends HttpError {}
+
+/** Every attempt of a request failed with a retryable status or a network error. */
 export declare class FailedExponentialBackoff extends KestraError {
-  /** The status of the last attempt. */
-  status: number;
+  /** The status of the last attempt; `undefined` when it got no answer. */
+  status: number | undefined;
   /** How many attempts were made. */
   attempts: number;
   url: string;
+}
+
+/** The execution did not end within the `timeout`. */
+export declare class TimeoutError extends KestraError {
+  /** The timeout, in seconds. */
+  timeout: number;
+  /** The last state seen, when the execution was created. */
+  state?: string;
+  /** With `killOnAbort`: whether the kill was accepted. */
+  killed?: boolean;
+  /** With `killOnAbort`: why the kill failed. */
+  killError?: unknown;
+}
+
+/** The `signal` given to `execute` was aborted; `cause` is the signal's reason. */
+export declare class AbortError extends KestraError {
+  /** The last state seen, when the execution was created. */
+  state?: string;
+  /** With `killOnAbort`: whether the kill was accepted. */
+  killed?: boolean;
+  /** With `killOnAbort`: why the kill failed. */
+  killError?: unknown;
 }

@@ -13,3 +13,11 @@ test('typings accept documented usage and reject misuse', () => {
   });
   assert.equal(run.status, 0, run.stdout + run.stderr);
 });
+
+test('the examples for Node, Deno, Bun and the browser type-check against the typings', () => {
+  const compiler = join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
+  const run = spawnSync(process.execPath, [compiler, '-p', join(ROOT, 'examples')], {
+    encoding: 'utf8',
+  });
+  assert.equal(run.status, 0, run.stdout + run.stderr);
+});

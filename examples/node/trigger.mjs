@@ -5,7 +5,8 @@
 // KESTRA_USER / KESTRA_PASSWORD or KESTRA_API_TOKEN.
 
 import { readFile } from 'node:fs/promises';
-import { Flow, KestraError } from 'kestra-wasm';
+import { fileURLToPath } from 'node:url';
+import { Flow, KestraError, fileFromPath } from 'kestra-wasm';
 
 const csvPath = new URL('../orders.csv', import.meta.url);
 const csv = await readFile(csvPath);
@@ -17,13 +18,17 @@ console.log(`Kestra server: ${flow.hostname}`);
 
 let execution;
 try {
-  execution = await flow.execute('examples', 'hello', {
-    name: 'Ada',
-    data: new File([csv], 'orders.csv', { type: 'text/csv' }),
+  // The file is streamed from disk as the request is sent, whatever its size.
+  const data = await fileFromPath(fileURLToPath(csvPath), { contentType: 'text/csv' });
+  execution = await flow.execute('examples', 'hello', { name: 'Ada', data }, {
+    labels: { source: 'demo' },
+    timeout: 120,
+    onState: (state) => console.log(`state: ${state}`),
   });
 } catch (error) {
   const kind = error instanceof KestraError ? error.name : 'unexpected error';
-  console.error(`The execution could not be run (${kind}): ${error.message}`);
+  const message = error instanceof Error ? error.message : String(error);
+  console.error(`The execution could not be run (${kind}): ${message}`);
   process.exit(1);
 }
 

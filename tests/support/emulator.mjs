@@ -37,6 +37,8 @@ export function taskWorkDir() {
 /**
  * Starts the emulator on a free loopback port. Resolves to `{ url, stop, output }`;
  * `output()` returns what the server wrote on stderr so far.
+ *
+ * @param {{ flows?: string, args?: string[] }} [options]
  */
 export async function startEmulator({ flows = join(ROOT, 'examples', 'flows'), args = [] } = {}) {
   const workDir = taskWorkDir();

@@ -7,7 +7,14 @@ import {
   HttpError,
   AuthenticationError,
   FailedExponentialBackoff,
+  ForbiddenError,
+  NotFoundError,
+  InputValidationError,
+  TimeoutError,
+  AbortError,
+  fileFromPath,
   type FlowExecution,
+  type LogEntry,
 } from 'kestra-wasm';
 
 Kestra.outputs({ rows: 42, table: { name: 'orders' } });
@@ -61,10 +68,43 @@ async function run(): Promise<void> {
   await flow._makeRequest('GET', 'http://h/api/v1/main/executions/1');
   void [status, log, response, line, uploaded];
 
+  const controller = new AbortController();
+  const watched = await new Flow({ retries: 2, backoff: 0.5, timeout: 600 }).execute(
+    'company.team',
+    'hello',
+    { report: await fileFromPath('/data/report.csv', { contentType: 'text/csv' }) },
+    {
+      labels: { team: 'data', attempt: 2, dry: false },
+      revision: 3,
+      scheduleDate: new Date(),
+      wait: true,
+      timeout: 30,
+      signal: controller.signal,
+      killOnAbort: true,
+      onState: (state: string, json) => console.log(state, json.id),
+      onLog: (entry: LogEntry) => console.log(entry.level, entry.message, entry.taskId),
+    },
+  );
+  const labels: Record<string, string> = watched.labels;
+  const page: string = watched.url;
+  const state: string | undefined = watched.execution.state?.current;
+  void [labels, page, state];
+  // @ts-expect-error: label values are strings, numbers or booleans
+  await flow.execute('ns', 'f', {}, { labels: { team: ['a'] } });
+  // @ts-expect-error: the signal is an AbortSignal
+  await flow.execute('ns', 'f', {}, { signal: controller });
+  // @ts-expect-error: fileFromPath takes a path
+  await fileFromPath(new Uint8Array([1]));
+
   try {
     await flow.execute('ns', 'f');
   } catch (error) {
-    if (error instanceof AuthenticationError) console.log(error.status, error.body);
+    if (error instanceof TimeoutError) console.log(error.executionId, error.state, error.timeout);
+    else if (error instanceof AbortError) console.log(error.executionId, error.killed);
+    else if (error instanceof InputValidationError) console.log(error.serverMessage);
+    else if (error instanceof NotFoundError) console.log(error.url);
+    else if (error instanceof ForbiddenError) console.log(error.method);
+    else if (error instanceof AuthenticationError) console.log(error.status, error.body);
     else if (error instanceof HttpError) console.log(error.status, error.url);
     else if (error instanceof FailedExponentialBackoff) console.log(error.attempts);
     else if (error instanceof KestraError) console.log(error.message);
