@@ -186,9 +186,25 @@ impl Client {
         }
     }
 
-    /// The execution the search route finds, if any.
+    /// The execution the search route finds, if any. A failed search fails the create:
+    /// resending without knowing could run the flow twice.
     async fn find_created(&self, search_url: &str) -> Result<Option<JsValue>, JsValue> {
-        let found = self.get_json(search_url).await?;
+        let found = match self.get_json(search_url).await {
+            Ok(found) => found,
+            Err(cause) if !self.stopped() => {
+                let message = format!(
+                    "Creating the execution failed in a way that may hide a success, and the \
+                     search for it failed too, so it was not resent: {}",
+                    describe(&cause)
+                );
+                return Err(kestra_error(
+                    "KestraError",
+                    &message,
+                    &[("url", search_url.into()), ("cause", cause)],
+                ));
+            }
+            Err(cause) => return Err(cause),
+        };
         let results = Reflect::get(&found, &"results".into())?;
         if !host::is_array(&results) {
             return Ok(None);
