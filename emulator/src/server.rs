@@ -469,12 +469,14 @@ async fn create(
     let wait = query_value(&pairs, "wait").is_some_and(|value| value.eq_ignore_ascii_case("true"));
     let schedule = match query_value(&pairs, "scheduleDate").filter(|text| !text.is_empty()) {
         None => None,
-        Some(text) => Some(crate::inputs::parse_instant_micros(text.trim()).map_err(|_| {
-            ApiError::http_status(
-                400,
-                &format!("Failed to convert argument [scheduleDate] for value [{text}]"),
-            )
-        })?),
+        Some(text) => Some(
+            crate::inputs::parse_instant_micros(text.trim()).map_err(|_| {
+                ApiError::http_status(
+                    400,
+                    &format!("Failed to convert argument [scheduleDate] for value [{text}]"),
+                )
+            })?,
+        ),
     };
 
     let id = new_id();
