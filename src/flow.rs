@@ -945,9 +945,11 @@ async fn stopped_error(
     };
 
     if reason == "timeout" {
-        let seconds = call.timeout.unwrap_or_default();
-        fields.push(("timeout", seconds.into()));
-        let message = format!("Flow.execute timed out after {seconds} s ({where_}){kill_note}");
+        let seconds = JsValue::from(call.timeout.unwrap_or_default());
+        // JavaScript renders the number: Rust's float formatting would add 14 KB to the module.
+        let shown = host::string_of(&seconds);
+        fields.push(("timeout", seconds));
+        let message = format!("Flow.execute timed out after {shown} s ({where_}){kill_note}");
         kestra_error("TimeoutError", &message, &fields)
     } else {
         let signal_reason = Reflect::get(&call.signal, &"reason".into()).unwrap_or_default();

@@ -110,7 +110,12 @@ pub fn error_class(status: u16) -> &'static str {
 pub fn parse_retry_after(value: &str, now_seconds: f64) -> Option<f64> {
     let value = value.trim();
     if !value.is_empty() && value.bytes().all(|byte| byte.is_ascii_digit()) {
-        return value.parse::<f64>().ok();
+        // An integer parse: float parsing would add several KB to the WebAssembly module.
+        return Some(
+            value
+                .parse::<u64>()
+                .map_or(MAX_RETRY_AFTER_SECONDS, |seconds| seconds as f64),
+        );
     }
     let date = parse_http_date(value)?;
     Some((date - now_seconds).max(0.0))
@@ -259,6 +264,10 @@ mod tests {
         assert_eq!(parse_retry_after(date, 784_111_770.0), Some(7.0));
         assert_eq!(parse_retry_after(date, 784_111_800.0), Some(0.0));
         assert_eq!(parse_retry_after(" 120 ", 0.0), Some(120.0));
+        assert_eq!(
+            parse_retry_after("99999999999999999999999", 0.0),
+            Some(MAX_RETRY_AFTER_SECONDS)
+        );
         assert_eq!(
             parse_retry_after("Thu, 01 Jan 1970 00:00:00 GMT", -5.0),
             Some(5.0)
