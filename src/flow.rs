@@ -675,15 +675,31 @@ async fn run(
     match (outcome, stop_reason) {
         (Ok(execution), _) => Ok(execution),
         (Err(_), Some(reason)) if reason == "timeout" || reason == "abort" => {
-            Err(stopped_error(settings, call, &reason, &progress).await)
+            // The clean-up requests get their own, bounded, time.
+            let cleanup = host::abort_scope(&JsValue::UNDEFINED, Some(CLEANUP_SECONDS));
+            let cleanup_client = settings.client(Some(cleanup.signal()));
+            if progress.create_sent && progress.execution_id.is_none() {
+                // The create was cut off: it may have run all the same.
+                if let Ok(Some(found)) = cleanup_client.find_created(&request.search_url).await {
+                    progress.execution_id = execution_id_of(&found, &request.url).ok();
+                    progress.state = wait::current_state(&found);
+                }
+            }
+            let error = stopped_error(&cleanup_client, settings, call, &reason, &progress).await;
+            cleanup.dispose();
+            Err(error)
         }
         (Err(error), _) => Err(error),
     }
 }
 
+/// Seconds the requests made after a timeout or an abort (search, kill) may take.
+const CLEANUP_SECONDS: f64 = 30.0;
+
 /// What is known of the execution so far, for the errors of a stopped call.
 #[derive(Default)]
 struct Progress {
+    create_sent: bool,
     execution_id: Option<String>,
     state: Option<String>,
 }
@@ -700,6 +716,7 @@ async fn create_and_wait(
     if let Some(body) = &form.body {
         Reflect::set(&init, &"body".into(), body)?;
     }
+    progress.create_sent = true;
     let created = client
         .create(&request.url, &init, &request.search_url)
         .await?;
@@ -910,6 +927,7 @@ fn failed_task_ids(execution: &JsValue) -> Vec<String> {
 /// The error of a call stopped by its timeout or signal; kills the execution first when
 /// `killOnAbort` asks for it.
 async fn stopped_error(
+    client: &Client,
     settings: &Settings,
     call: &Call,
     reason: &str,
@@ -932,7 +950,7 @@ async fn stopped_error(
     ];
     let mut killed = false;
     if let (true, Some(id)) = (call.kill_on_abort, execution_id) {
-        match kill(settings, id).await {
+        match kill(client, settings, id).await {
             Ok(()) => killed = true,
             Err(error) => fields.push(("killError", error)),
         }
@@ -960,12 +978,11 @@ async fn stopped_error(
 }
 
 /// Kills an execution: Kestra 2.x's route first, 1.x's when that one does not exist.
-async fn kill(settings: &Settings, execution_id: &str) -> Result<(), JsValue> {
+async fn kill(client: &Client, settings: &Settings, execution_id: &str) -> Result<(), JsValue> {
     let urls = settings
         .routes()
         .kill(execution_id)
         .map_err(|error| type_error(&error.to_string()))?;
-    let client = settings.client(None);
     let mut last = JsValue::UNDEFINED;
     for url in &urls {
         let response = client

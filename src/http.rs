@@ -188,7 +188,7 @@ impl Client {
 
     /// The execution the search route finds, if any. A failed search fails the create:
     /// resending without knowing could run the flow twice.
-    async fn find_created(&self, search_url: &str) -> Result<Option<JsValue>, JsValue> {
+    pub async fn find_created(&self, search_url: &str) -> Result<Option<JsValue>, JsValue> {
         let found = match self.get_json(search_url).await {
             Ok(found) => found,
             Err(cause) if !self.stopped() => {
