@@ -1,5 +1,6 @@
 // Benchmarks of the packed kestra-wasm against @kestra-io/libs 2.0.0 and bare console.log:
-// emission throughput, cold start and package size, printed as one Markdown table.
+// emission throughput, cold start, package size, and the Flow client against the local server
+// (flow.mjs), printed as Markdown tables.
 //
 //   node benches/run.mjs            full run; exits 1 when a target is missed
 //   node benches/run.mjs --quick    tiny counts, only checks that every case runs
@@ -22,6 +23,7 @@ import {
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { flowSection } from './flow.mjs';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const PACKAGE_DIR = join(HERE, '..', 'target', 'package');
@@ -396,11 +398,14 @@ function main() {
       sizes: sizes(tarball),
       emission: emission(settings),
       cold: coldStart(settings),
+      // The Flow client against the local server, in a table of its own (flow.mjs).
+      flow: flowSection(quick),
     };
   } finally {
     rmSync(copyDir, { recursive: true, force: true });
   }
   const { table, missed } = rows(results, quick);
+  missed.push(...results.flow.missed);
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
 
   console.log(markdown(table));
@@ -414,6 +419,8 @@ function main() {
     `Emission: median of ${settings.rounds} round${settings.rounds > 1 ? 's' : ''}. ` +
       `Cold start: median of ${settings.coldRuns} runs each; peak RSS: ${results.cold.rssSource}.`,
   );
+  console.log();
+  console.log(results.flow.text);
   console.log(`Took ${number(seconds, 0)} s.`);
   if (quick) {
     console.log('Quick mode: counts too small to measure; targets are not enforced.');

@@ -1,20 +1,18 @@
-// Kestra's official Python client (the `kestra` package of PyPI, pinned below) against the
-// emulator. Small scripts in tests/python/ call the client as its documentation shows; each
-// test then reads the execution back with fetch and checks what the server stored. Where the
-// client sends something odd, the test asserts what a real Kestra 1.3 makes of that request.
+// Kestra's official Python client (the `kestra` package of PyPI, pinned in
+// support/python-client.mjs) against the emulator. Small scripts in tests/python/ call the
+// client as its documentation shows; each test then reads the execution back with fetch and
+// checks what the server stored. Where the client sends something odd, the test asserts what
+// a real Kestra 1.3 makes of that request.
 
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EMULATOR, ROOT, startEmulator } from './support/emulator.mjs';
+import { PYTHON, prepareVenv } from './support/python-client.mjs';
 
-/** The client version under test (`pip index versions kestra`). */
-const KESTRA_PY = '2.0.0';
-const VENV = join(ROOT, 'target', 'python-client', 'venv');
-const PYTHON = join(VENV, 'bin', 'python');
 const SCRIPTS = join(ROOT, 'tests', 'python');
 const USER = 'admin@kestra.io';
 const PASSWORD = 'Admin1234';
@@ -65,32 +63,6 @@ tasks:
     message: "stored {{ inputs.myfile }}"
 `,
 };
-
-/** The installed client version, or null. */
-function installedVersion() {
-  if (!existsSync(PYTHON)) return null;
-  const code = 'import importlib.metadata as m; print(m.version("kestra"))';
-  const probe = spawnSync(PYTHON, ['-c', code], { encoding: 'utf8' });
-  return probe.status === 0 ? probe.stdout.trim() : null;
-}
-
-/** Creates the virtualenv with the pinned client; returns why it could not, or null. */
-function prepareVenv() {
-  if (installedVersion() === KESTRA_PY) return null;
-  const steps = [
-    ['python3', ['-m', 'venv', '--clear', VENV]],
-    [PYTHON, ['-m', 'pip', 'install', '--quiet', '--disable-pip-version-check',
-      `kestra==${KESTRA_PY}`]],
-  ];
-  for (const [command, args] of steps) {
-    const run = spawnSync(command, args, { encoding: 'utf8', timeout: 300000 });
-    if (run.error || run.status !== 0) {
-      const detail = (run.error?.message ?? run.stderr).trim().split('\n').pop();
-      return `cannot install the Python client: ${command} ${args.join(' ')}: ${detail}`;
-    }
-  }
-  return installedVersion() === KESTRA_PY ? null : `kestra ${KESTRA_PY} did not install`;
-}
 
 const skip = prepareVenv() ?? false;
 
