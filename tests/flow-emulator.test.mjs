@@ -874,6 +874,28 @@ describe('timeouts and aborts', () => {
     await kill(server, error.executionId);
   });
 
+  test('an abort while the create is in flight still kills with killOnAbort', T, async () => {
+    const server = servers['1.3'];
+    const flow = new Flow({ hostname: server.url, ...credentials(server) });
+    const beforeIds = new Set((await serverExecutions(server)).map((e) => e.id));
+    await addFault(server, { route: 'create', delayMs: 800 });
+    const controller = new AbortController();
+    setTimeout(() => controller.abort(), 200);
+
+    const error = await rejection(execute(flow, NS, 'slow', {}, { signal: controller.signal,
+      killOnAbort: true }));
+
+    assertKind(error, 'AbortError');
+    // Whatever the server made of the cut request, nothing of this call may keep running.
+    await delay(2000);
+    const added = (await serverExecutions(server)).filter((e) => !beforeIds.has(e.id));
+    const running = added.filter((e) => e.state !== 'KILLED');
+    for (const execution of running) await kill(server, execution.id);
+    assert.deepEqual(running.map((e) => `${e.flowId} ${e.state}`), [],
+      `left running after the abort (error.executionId ${error.executionId}, killed ` +
+        `${error.killed})`);
+  });
+
   // Not spelled out by the API notes: an already-aborted signal should not create anything.
   test('an already-aborted signal rejects with AbortError and creates nothing', T, async () => {
     const server = servers['1.3'];
