@@ -147,8 +147,8 @@ fn parse_fault(body: &[u8]) -> Result<Fault, String> {
     })
 }
 
-/// The route name of a request: `create`, `execution`, `logs`, `logs-download`, `follow`,
-/// `kill`, or else the path itself. Tenant-less paths are named only when `legacy` is on.
+/// The route name of a request: `create`, `execution`, `search`, `resume`, `logs`,
+/// `logs-download`, `logs-follow`, `follow`, `kill`, or else the path itself. Tenant-less paths are named only when `legacy` is on.
 pub fn route_name(method: &str, path: &str, legacy: bool) -> String {
     let segments: Vec<&str> = path.trim_start_matches('/').split('/').collect();
     let tail = match segments.as_slice() {
@@ -161,6 +161,11 @@ pub fn route_name(method: &str, path: &str, legacy: bool) -> String {
         _ => None,
     };
     let name = match tail {
+        Some(("executions", ["search"])) if method == "GET" => "search",
+        Some(("executions", [_, "resume"] | [_, "actions", "resume"])) if method == "POST" => {
+            "resume"
+        }
+        Some(("logs", [_, "follow"])) if method == "GET" => "logs-follow",
         Some(("executions", [_, "follow"])) if method == "GET" => "follow",
         Some(("executions", [_, "kill"] | [_, "actions", "kill"])) if method == "DELETE" => "kill",
         Some(("executions", [_, _])) if method == "POST" => "create",
@@ -323,6 +328,13 @@ mod tests {
             name("DELETE", "/api/v1/main/executions/i/actions/kill"),
             "kill"
         );
+        assert_eq!(name("GET", "/api/v1/main/executions/search"), "search");
+        assert_eq!(name("POST", "/api/v1/main/executions/id1/resume"), "resume");
+        assert_eq!(
+            name("POST", "/api/v1/main/executions/id1/actions/resume"),
+            "resume"
+        );
+        assert_eq!(name("GET", "/api/v1/main/logs/id1/follow"), "logs-follow");
         assert_eq!(name("GET", "/api/v1/main/logs/id1"), "logs");
         assert_eq!(
             name("GET", "/api/v1/main/logs/id1/download"),
