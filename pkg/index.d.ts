@@ -267,8 +267,10 @@ export declare class KestraError extends Error {
   serverMessage?: string;
   /** The execution concerned, when one was created. */
   executionId?: string;
-  /** The status of the answer, or the execution's state when its log could not be read. */
-  status?: number | string;
+  /** The HTTP status of the answer, when there was one. */
+  status?: number;
+  /** The execution's last known state (an ended execution whose log could not be read). */
+  state?: string;
   /** The flow outputs of an ended execution whose log could not be read. */
   outputs?: Record<string, unknown> | null;
 }

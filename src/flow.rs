@@ -713,8 +713,11 @@ async fn create_and_wait(
     progress: &mut Progress,
 ) -> Result<FlowExecution, JsValue> {
     let init = js_sys::Object::new();
-    if let Some(body) = &form.body {
+    if let Some((body, content_type)) = &form.body {
         Reflect::set(&init, &"body".into(), body)?;
+        let headers = js_sys::Object::new();
+        Reflect::set(&headers, &"Content-Type".into(), &content_type.into())?;
+        Reflect::set(&init, &"headers".into(), &headers)?;
     }
     progress.create_sent = true;
     let created = client
@@ -756,7 +759,7 @@ async fn create_and_wait(
         .follow_execution(&execution_id)
         .map_err(server_id_error)?;
 
-    let log_failure = Rc::new(RefCell::new(None));
+    let log_tap = Rc::new(RefCell::new(wait::LogTap::default()));
     let log_scope = call.on_log.as_ref().map(|on_log| {
         let scope = host::abort_scope(&client.signal.clone().into(), None);
         let logs_url = routes.follow_logs(&execution_id).unwrap_or_default();
@@ -764,7 +767,7 @@ async fn create_and_wait(
             settings.client(Some(scope.signal())),
             logs_url,
             on_log.clone(),
-            log_failure.clone(),
+            log_tap.clone(),
         ));
         scope
     });
@@ -783,16 +786,21 @@ async fn create_and_wait(
             result
         }
     };
-    let finished = match waited {
+    let mut finished = match waited {
         Ok(state) => finish(client, &routes, request, &execution_id, state, &watch).await,
         Err(error) => Err(error),
     };
     if let Some(scope) = log_scope {
+        if finished.is_ok() {
+            if let Err(error) = wait::settle_logs(client, &log_tap).await {
+                finished = Err(error);
+            }
+        }
         scope.stop();
         scope.dispose();
     }
     let mut execution = finished?;
-    if let Some(error) = log_failure.borrow_mut().take() {
+    if let Some(error) = log_tap.borrow_mut().failure.take() {
         return Err(error);
     }
     execution.url = url;
@@ -815,21 +823,25 @@ async fn finish(
         .map_err(server_id_error)?;
     let log = match client.get_text(&logs_url).await {
         Ok(log) => log,
-        Err(cause) => {
-            // The execution has ended: its id, state and outputs travel with the error.
+        Err(error) => {
+            // The execution has ended: the request's own typed error also carries its id,
+            // state and outputs.
             let message = format!(
                 "Execution {execution_id} ended {}, but its log could not be read: {}",
                 state.as_str(),
-                describe(&cause)
+                describe(&error)
             );
             let fields = [
-                ("url", JsValue::from_str(&logs_url)),
+                ("message", JsValue::from_str(&message)),
                 ("executionId", JsValue::from_str(execution_id)),
-                ("status", JsValue::from_str(state.as_str())),
+                ("state", JsValue::from_str(state.as_str())),
                 ("outputs", outputs_of(&execution)),
-                ("cause", cause),
             ];
-            return Err(kestra_error("KestraError", &message, &fields));
+            for (name, value) in fields {
+                // The error is this package's own KestraError: its fields are writable.
+                let _ = Reflect::set(&error, &name.into(), &value);
+            }
+            return Err(error);
         }
     };
 

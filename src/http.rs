@@ -197,10 +197,16 @@ impl Client {
                      search for it failed too, so it was not resent: {}",
                     describe(&cause)
                 );
+                let status = Reflect::get(&cause, &"status".into()).unwrap_or_default();
                 return Err(kestra_error(
                     "KestraError",
                     &message,
-                    &[("url", search_url.into()), ("cause", cause)],
+                    &[
+                        ("status", status),
+                        ("method", "GET".into()),
+                        ("url", search_url.into()),
+                        ("cause", cause),
+                    ],
                 ));
             }
             Err(cause) => return Err(cause),

@@ -8,15 +8,16 @@
 use js_sys::{Array, ArrayBuffer, JSON};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
-use web_sys::{Blob, BlobPropertyBag, File, FormData};
+use web_sys::{Blob, BlobPropertyBag, File};
 
 use crate::errors::{describe, type_error};
 use crate::host;
+use crate::multipart;
 
 /// The multipart body of a create request and the text inputs (for `labelsFromInputs`).
 pub struct InputForm {
-    /// The body; `None` when no input has a value.
-    pub body: Option<FormData>,
+    /// The body and its `Content-Type`; `None` when no input has a value.
+    pub body: Option<(Blob, String)>,
     /// `(id, text)` of every non-file input.
     pub text_inputs: Vec<(String, String)>,
 }
@@ -39,8 +40,8 @@ pub fn build_form(inputs: &JsValue) -> Result<InputForm, JsValue> {
         ));
     }
 
-    let body = FormData::new()?;
-    let mut any = false;
+    let boundary = multipart::boundary(host::random_16());
+    let parts = Array::new();
     let entries = host::object_entries(inputs).map_err(|error| {
         type_error(&format!(
             "Flow.execute: inputs could not be read: {}",
@@ -55,19 +56,27 @@ pub fn build_form(inputs: &JsValue) -> Result<InputForm, JsValue> {
             continue;
         }
 
-        any = true;
         match file_part(&id, &value)? {
-            Some((blob, filename)) => body.append_with_blob_and_filename(&id, &blob, &filename)?,
+            Some((blob, filename)) => {
+                let head = multipart::file_part_head(&boundary, &id, &filename, &blob.type_());
+                parts.push(&head.into());
+                // The blob itself, not a copy: a file from disk is read as the body is sent.
+                parts.push(&blob);
+            }
             None => {
                 let text = text_value(&id, &value)?;
-                body.append_with_str(&id, &text)?;
+                parts.push(&multipart::text_part_head(&boundary, &id).into());
+                parts.push(&text.as_str().into());
                 form.text_inputs.push((id, text));
             }
         }
+        parts.push(&multipart::PART_END.into());
     }
 
-    if any {
-        form.body = Some(body);
+    if parts.length() > 0 {
+        parts.push(&multipart::closing(&boundary).into());
+        let body = Blob::new_with_blob_sequence(&parts)?;
+        form.body = Some((body, multipart::content_type(&boundary)));
     }
     Ok(form)
 }

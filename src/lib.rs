@@ -5,8 +5,8 @@
 //!   by printing protocol lines on stdout;
 //! - [`Flow`] triggers flow executions over Kestra's REST API and waits for their end.
 //!
-//! The modules `auth`, `base64`, `ion`, `labels`, `placeholders`, `protocol`, `retry`,
-//! `routes`, `sse`, `state` and `value_path` hold the logic that needs no JavaScript and are tested natively;
+//! The modules `auth`, `base64`, `ion`, `labels`, `multipart`, `placeholders`, `protocol`,
+//! `retry`, `routes`, `sse`, `state` and `value_path` hold the logic that needs no JavaScript and are tested natively;
 //! the rest is the thin layer over the host.
 
 #![deny(missing_docs)]
@@ -15,6 +15,7 @@ pub mod auth;
 pub mod base64;
 pub mod ion;
 pub mod labels;
+pub mod multipart;
 pub mod placeholders;
 pub mod protocol;
 pub mod retry;

@@ -22,6 +22,8 @@ pub enum RouteError {
     },
     /// The hostname is not an `http://` or `https://` URL without query or fragment.
     BadHostname(String),
+    /// The hostname holds `user:password@`; it is not repeated, since it holds a secret.
+    CredentialsInHostname,
 }
 
 impl fmt::Display for RouteError {
@@ -36,6 +38,11 @@ impl fmt::Display for RouteError {
                     "{what} cannot be '{value}': it would change the URL path"
                 )
             }
+            RouteError::CredentialsInHostname => write!(
+                formatter,
+                "hostname must not hold credentials (user:password@): set the user and \
+                 password options instead"
+            ),
             RouteError::BadHostname(hostname) => write!(
                 formatter,
                 "hostname must be an http:// or https:// URL without query or fragment, \
@@ -65,8 +72,11 @@ pub fn check_hostname(hostname: &str) -> Result<(), RouteError> {
         .unwrap_or("");
     let authority = rest.split('/').next().unwrap_or("");
     // Credentials in the URL would end up in error messages: they belong in the options.
+    // Without a scheme the authority is not found, so any `@` is then taken for one.
+    if authority.contains('@') || (authority.is_empty() && hostname.contains('@')) {
+        return Err(RouteError::CredentialsInHostname);
+    }
     let valid = !authority.is_empty()
-        && !authority.contains('@')
         && !hostname.contains(['?', '#'])
         && !hostname
             .chars()
@@ -418,7 +428,15 @@ mod tests {
 
     #[test]
     fn credentials_in_the_hostname_are_refused() {
-        assert!(check_hostname("http://user:secret@localhost:8080").is_err());
+        let error = check_hostname("http://user:secret@localhost:8080");
+        assert_eq!(error, Err(RouteError::CredentialsInHostname));
+        assert!(!RouteError::CredentialsInHostname
+            .to_string()
+            .contains("secret"));
+        assert_eq!(
+            check_hostname("user:secret@localhost:8080"),
+            Err(RouteError::CredentialsInHostname)
+        );
         assert!(check_hostname("http://localhost:8080/a@b").is_ok());
     }
 }

@@ -146,6 +146,13 @@ async fn open_stream(client: &Client, url: &str) -> Result<Option<host::TextChun
         .ok()
         .flatten()
         .unwrap_or_default();
+    // Refused credentials would be refused by the status reads too: that is the answer.
+    if matches!(response.status(), 401 | 403) {
+        return Err(crate::http::checked("GET", url, response)
+            .await
+            .err()
+            .unwrap_or_default());
+    }
     if !response.ok() || !content_type.starts_with("text/event-stream") {
         host::discard_body(&response);
         return Ok(None);
@@ -160,14 +167,25 @@ fn stopped(client: &Client) -> bool {
         .is_some_and(web_sys::AbortSignal::aborted)
 }
 
+/// What the live log stream shares with the call that started it.
+#[derive(Default)]
+pub struct LogTap {
+    /// What `onLog` threw, which stops the stream and fails the call.
+    pub failure: Option<JsValue>,
+    /// When the last entry came (`performance.now()`), or the stream opened.
+    last_entry_at: f64,
+}
+
+/// How long the log stream must stay quiet after the end before it is closed, and the most
+/// it is waited for: Kestra's log stream never ends, and entries written just before the end
+/// can arrive after the execution's end event.
+const LOG_QUIET_MS: f64 = 200.0;
+const LOG_SETTLE_LIMIT_MS: f64 = 1_000.0;
+
 /// Streams live log entries to `on_log` until the client's signal aborts. A throwing
-/// callback stops the stream; its error is kept in `failure` for the caller.
-pub async fn stream_logs(
-    client: Client,
-    url: String,
-    on_log: Function,
-    failure: Rc<RefCell<Option<JsValue>>>,
-) {
+/// callback stops the stream; its error is kept in the tap for the caller.
+pub async fn stream_logs(client: Client, url: String, on_log: Function, tap: Rc<RefCell<LogTap>>) {
+    tap.borrow_mut().last_entry_at = host::performance_now();
     let Ok(Some(chunks)) = open_stream(&client, &url).await else {
         return;
     };
@@ -180,12 +198,27 @@ pub async fn stream_logs(
             let Ok(entry) = JSON::parse(&event.data) else {
                 continue;
             };
+            tap.borrow_mut().last_entry_at = host::performance_now();
             if let Err(error) = host::call_back(&on_log, &entry, &JsValue::UNDEFINED) {
-                failure.borrow_mut().get_or_insert(error);
+                tap.borrow_mut().failure.get_or_insert(error);
                 chunks.cancel();
                 return;
             }
         }
+    }
+}
+
+/// Waits, after the execution's end, until the log stream has been quiet for a moment.
+pub async fn settle_logs(client: &Client, tap: &RefCell<LogTap>) -> Result<(), JsValue> {
+    let ended_at = host::performance_now();
+    loop {
+        let now = host::performance_now();
+        let quiet_for = now - tap.borrow().last_entry_at;
+        if quiet_for >= LOG_QUIET_MS || now - ended_at >= LOG_SETTLE_LIMIT_MS {
+            return Ok(());
+        }
+        let wait_ms = (LOG_QUIET_MS - quiet_for).min(LOG_SETTLE_LIMIT_MS - (now - ended_at));
+        host::sleep(wait_ms / 1000.0, None, client.signal.as_ref()).await?;
     }
 }
 

@@ -9,6 +9,7 @@ import {
   HttpError,
   AuthenticationError,
   FailedExponentialBackoff,
+  NotFoundError,
 } from 'kestra-wasm';
 import { startMockServer, formDataOf } from './support/mock-server.mjs';
 
@@ -571,12 +572,13 @@ describe('robustness', () => {
     try {
       const { flow } = recordingFlow(server, { pollInterval: 0 });
       await assert.rejects(flow.execute('namespace-test', 'flow-test'), (error) => {
-        assert.ok(error instanceof KestraError);
+        assert.ok(error instanceof NotFoundError, 'the log request\'s own typed error');
         assert.match(error.message, /ended SUCCESS, but its log could not be read/);
         assert.equal(error.executionId, '123');
-        assert.equal(error.status, 'SUCCESS');
+        assert.equal(error.state, 'SUCCESS');
+        assert.equal(error.status, 404);
+        assert.equal(error.serverMessage, 'gone');
         assert.deepEqual(error.outputs, { answer: 42 });
-        assert.ok(error.cause instanceof HttpError);
         return true;
       });
     } finally {
