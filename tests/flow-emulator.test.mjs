@@ -1185,7 +1185,7 @@ describe('exactly-once creates', () => {
     const { flow } = newFlow(server, { backoff: 0.01, waitForCompletion: false });
     const beforeIds = new Set((await serverExecutions(server)).map((e) => e.id));
     await addFault(server, { route: 'create', createThen: 502 });
-    await addFault(server, { route: '/api/v1/main/executions/search', statuses: [503, 502] });
+    await addFault(server, { route: 'search', statuses: [503, 502] });
     await resetCounts(server);
 
     const result = await execute(flow, NS, 'quick');
@@ -1193,6 +1193,7 @@ describe('exactly-once creates', () => {
     const counts = await requestCounts(server);
     await assertOnePerCall(server, beforeIds, [result.executionId], 1);
     assert.equal(counts['POST create'], 1, `no resend: ${JSON.stringify(counts)}`);
+    assert.equal(counts['GET search'], 3, `two failed lookups, then one: ${JSON.stringify(counts)}`);
   });
 
   test('100 concurrent creates, each answered 502 after creating (2.1)', T, async () => {
