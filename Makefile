@@ -26,5 +26,5 @@ clean:
 
 # Benchmarks of the packed package against @kestra-io/libs; see benches/README.md.
 .PHONY: bench
-bench: package
+bench: package emulator
 	node benches/run.mjs

@@ -22,6 +22,8 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
 
+use axum::serve::ListenerExt as _;
+
 use crate::flow::Flow;
 use crate::store::{lock, ApiVersion, App, Config};
 
@@ -278,7 +280,14 @@ async fn run(args: Args) -> Result<(), String> {
     );
 
     let served = tokio::select! {
-        served = axum::serve(listener, server::router(Arc::clone(&app))) => served,
+        // Nagle off, as Kestra's Netty server has it: small event-stream writes go out at once
+        // instead of waiting for the peer's delayed acknowledgement.
+        served = axum::serve(
+            listener.tap_io(|stream| {
+                let _ = stream.set_nodelay(true);
+            }),
+            server::router(Arc::clone(&app)),
+        ) => served,
         () = shutdown_signal() => Ok(()),
     };
 
