@@ -157,6 +157,7 @@ export interface FileFromPathOptions {
 
 /** A file input: uploaded as a file part named after the input. */
 export type FileInput =
+  | PathFile
   | Blob
   | ArrayBuffer
   | ArrayBufferView
@@ -246,13 +247,26 @@ export declare class Flow {
 }
 
 /**
- * A `File` whose bytes stay on disk until the request reads them, so a large input is
- * streamed (Node, Deno and Bun).
+ * A local file as an input of `Flow.execute` (Node, Deno and Bun). Its bytes are read from
+ * disk as the request is sent, once per attempt, so a large input is streamed.
  */
 export declare function fileFromPath(
   path: string,
   options?: FileFromPathOptions,
-): Promise<File>;
+): Promise<PathFile>;
+
+/** A file input read from disk when sent; made by `fileFromPath`. */
+export declare class PathFile {
+  private constructor();
+  /** The local path. */
+  readonly path: string;
+  /** The file name sent to Kestra. */
+  readonly name: string;
+  /** The content type sent to Kestra. */
+  readonly type: string;
+  /** The size in bytes when `fileFromPath` looked at it. */
+  readonly size: number;
+}
 
 /** Base class of every error this package throws about a Kestra request. */
 export declare class KestraError extends Error {

@@ -388,10 +388,11 @@ impl Flow {
     }
 }
 
-/// Creates a `File` whose bytes are read from `path` as the request is sent, so that large
-/// inputs are streamed from disk (Node, Deno and Bun). `options`: `filename` (default: the
-/// path's last part) and `contentType` (default `application/octet-stream`).
-#[wasm_bindgen(js_name = fileFromPath, unchecked_return_type = "Promise<File>")]
+/// Names a local file as an input whose bytes are read from disk as the request is sent,
+/// once per attempt, so that large inputs are streamed (Node, Deno and Bun). `options`:
+/// `filename` (default: the path's last part) and `contentType` (default
+/// `application/octet-stream`).
+#[wasm_bindgen(js_name = fileFromPath, unchecked_return_type = "Promise<PathFile>")]
 pub fn file_from_path(
     path: &JsValue,
     #[wasm_bindgen(unchecked_param_type = "FileFromPathOptions")] options: Option<JsValue>,

@@ -36,9 +36,6 @@ extern "C" {
     #[wasm_bindgen(js_namespace = performance, js_name = now)]
     pub fn performance_now() -> f64;
 
-    /// The host's global `fetch(url, init)`.
-    #[wasm_bindgen(js_name = fetch)]
-    fn fetch_with_init(url: &str, init: &JsValue) -> Promise;
 }
 
 #[wasm_bindgen(module = "/src/js/host.js")]
@@ -168,9 +165,21 @@ extern "C" {
     pub fn call_back(callback: &Function, first: &JsValue, second: &JsValue)
         -> Result<(), JsValue>;
 
-    /// A `File` streamed from a local path (see `fileFromPath` in host.js).
+    /// A file input read from a local path when sent (see `fileFromPath` in host.js).
     #[wasm_bindgen(js_name = fileFromPath)]
     pub fn file_from_path(path: &JsValue, options: &JsValue) -> Promise;
+
+    /// Whether an input value came from `fileFromPath`.
+    #[wasm_bindgen(js_name = isPathFile)]
+    pub fn is_path_file(value: &JsValue) -> bool;
+
+    /// A multipart body made of strings, Blobs and files from disk, in order.
+    #[wasm_bindgen(js_name = multipartBody)]
+    pub fn multipart_body(parts: &js_sys::Array) -> JsValue;
+
+    /// `fetch(url, init)`, streaming bodies read from disk (see `fetchWith` in host.js).
+    #[wasm_bindgen(js_name = fetchWith)]
+    fn fetch_with_init(url: &str, init: &JsValue) -> Promise;
 }
 
 impl TextChunks {

@@ -16,8 +16,9 @@ use crate::multipart;
 
 /// The multipart body of a create request and the text inputs (for `labelsFromInputs`).
 pub struct InputForm {
-    /// The body and its `Content-Type`; `None` when no input has a value.
-    pub body: Option<(Blob, String)>,
+    /// The body (a Blob, or files streamed from disk) and its `Content-Type`; `None` when no
+    /// input has a value.
+    pub body: Option<(JsValue, String)>,
     /// `(id, text)` of every non-file input.
     pub text_inputs: Vec<(String, String)>,
 }
@@ -56,6 +57,14 @@ pub fn build_form(inputs: &JsValue) -> Result<InputForm, JsValue> {
             continue;
         }
 
+        if host::is_path_file(&value) {
+            let text = |name: &str| crate::errors::text_property(&value, name).unwrap_or_default();
+            let head = multipart::file_part_head(&boundary, &id, &text("name"), &text("type"));
+            parts.push(&head.into());
+            parts.push(&value);
+            parts.push(&multipart::PART_END.into());
+            continue;
+        }
         match file_part(&id, &value)? {
             Some((blob, filename)) => {
                 let head = multipart::file_part_head(&boundary, &id, &filename, &blob.type_());
@@ -75,7 +84,7 @@ pub fn build_form(inputs: &JsValue) -> Result<InputForm, JsValue> {
 
     if parts.length() > 0 {
         parts.push(&multipart::closing(&boundary).into());
-        let body = Blob::new_with_blob_sequence(&parts)?;
+        let body = host::multipart_body(&parts);
         form.body = Some((body, multipart::content_type(&boundary)));
     }
     Ok(form)

@@ -405,9 +405,19 @@ export function callBack(callback, ...args) {
 }
 
 /**
- * A `File` whose bytes stay on disk until the request reads them (Node, Deno and Bun), so
- * a large input is streamed instead of loaded into memory.
+ * A file on disk given as an input. Its bytes are read as the request is sent, once per
+ * attempt, so a large input never sits in memory.
  */
+export class PathFile {
+  constructor(path, name, type, size) {
+    this.path = path;
+    this.name = name;
+    this.type = type;
+    this.size = size;
+  }
+}
+
+/** Checks a local file and names it as a file input (Node, Deno and Bun). */
 export async function fileFromPath(path, options = {}) {
   if (typeof path !== 'string' || path === '') {
     throw new TypeError('fileFromPath: path must be a non-empty string');
@@ -423,8 +433,119 @@ export async function fileFromPath(path, options = {}) {
   if (typeof contentType !== 'string') {
     throw new TypeError('fileFromPath: contentType must be a string');
   }
-  if (!nodeFs?.openAsBlob) throw filesUnavailable(path);
+  if (!nodeFs) throw filesUnavailable(path);
 
-  const blob = await nodeFs.openAsBlob(path, { type: contentType });
-  return new File([blob], filename, { type: contentType });
+  const stats = await nodeFs.promises.stat(path);
+  if (!stats.isFile()) throw new TypeError(`fileFromPath: ${path} is not a file`);
+  return new PathFile(path, filename, contentType, stats.size);
+}
+
+/** Whether an input value is a `PathFile`. */
+export function isPathFile(value) {
+  return value instanceof PathFile;
+}
+
+/**
+ * A multipart body with files read from disk: `parts` are strings, Blobs and `PathFile`s,
+ * streamed in order when the request is sent.
+ */
+class StreamedBody {
+  constructor(parts) {
+    this.parts = parts;
+  }
+
+  /** The body's length in bytes, with the files' sizes as they are now. */
+  length() {
+    let total = 0;
+    for (const part of this.parts) {
+      if (typeof part === 'string') total += encoder.encode(part).length;
+      else if (part instanceof PathFile) total += nodeFs.statSync(part.path).size;
+      else total += part.size;
+    }
+    return total;
+  }
+
+  /** The body's bytes, chunk by chunk, each file opened anew. */
+  async *chunks() {
+    for (const part of this.parts) {
+      if (typeof part === 'string') yield encoder.encode(part);
+      else if (part instanceof PathFile) yield* nodeFs.createReadStream(part.path);
+      else yield* part.stream();
+    }
+  }
+}
+
+const encoder = new TextEncoder();
+
+/** The body of a create: a Blob when everything is in memory, else a `StreamedBody`. */
+export function multipartBody(parts) {
+  if (parts.some((part) => part instanceof PathFile)) return new StreamedBody(parts);
+  return new Blob(parts);
+}
+
+/**
+ * `fetch`, except for bodies read from disk. Node's `fetch` holds a whole request body in
+ * memory whatever its source, so Node sends those through `node:http`; Deno and Bun stream a
+ * `ReadableStream` body through `fetch`.
+ */
+export function fetchWith(url, init) {
+  const body = init.body;
+  if (!(body instanceof StreamedBody)) return fetch(url, init);
+
+  const isNode = globalThis.process?.versions?.node && !globalThis.Deno && !globalThis.Bun;
+  if (isNode) return nodeRequest(url, init, body);
+  return fetch(url, { ...init, body: streamOf(body.chunks()), duplex: 'half' });
+}
+
+/** A `ReadableStream` pulling from an async iterator, so reading waits for the consumer. */
+function streamOf(chunks) {
+  return new ReadableStream({
+    async pull(controller) {
+      const { done, value } = await chunks.next();
+      if (done) controller.close();
+      else controller.enqueue(value);
+    },
+    cancel(reason) {
+      return chunks.return(reason);
+    },
+  });
+}
+
+/** One request through `node:http` or `node:https`, answered as a web `Response`. */
+function nodeRequest(url, init, body) {
+  const getModule = globalThis.process.getBuiltinModule;
+  const transport = getModule(url.startsWith('https:') ? 'node:https' : 'node:http');
+  const { Readable, pipeline } = getModule('node:stream');
+
+  return new Promise((resolve, reject) => {
+    const headers = Object.fromEntries(new Headers(init.headers));
+    headers['content-length'] = String(body.length());
+    const request = transport.request(
+      url,
+      { method: init.method, headers, signal: init.signal },
+      (answer) => {
+        try {
+          const answerHeaders = new Headers();
+          for (let index = 0; index + 1 < answer.rawHeaders.length; index += 2) {
+            answerHeaders.append(answer.rawHeaders[index], answer.rawHeaders[index + 1]);
+          }
+          const empty = [204, 205, 304].includes(answer.statusCode) || init.method === 'HEAD';
+          resolve(new Response(empty ? null : Readable.toWeb(answer), {
+            status: answer.statusCode,
+            statusText: answer.statusMessage,
+            headers: answerHeaders,
+          }));
+        } catch (error) {
+          // A status `Response` cannot hold (below 200): the same failure as fetch's.
+          answer.destroy();
+          reject(error);
+        }
+      },
+    );
+    request.on('error', reject);
+    // pipeline waits for `drain`: only a few chunks of a file are in memory at a time.
+    pipeline(Readable.from(body.chunks()), request, (error) => {
+      if (error) reject(error);
+    });
+  });
 }
