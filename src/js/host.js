@@ -490,11 +490,37 @@ export function multipartBody(parts) {
  */
 export function fetchWith(url, init) {
   const body = init.body;
-  if (!(body instanceof StreamedBody)) return fetch(url, init);
+  if (!(body instanceof StreamedBody)) {
+    // Event streams stay open for the whole wait: they must not hold a request slot.
+    const stream = new Headers(init.headers).get('accept') === 'text/event-stream';
+    return stream ? fetch(url, init) : limited(() => fetch(url, init));
+  }
 
   const isNode = globalThis.process?.versions?.node && !globalThis.Deno && !globalThis.Bun;
   if (isNode) return nodeRequest(url, init, body);
   return fetch(url, { ...init, body: streamOf(body.chunks()), duplex: 'half' });
+}
+
+/**
+ * Requests waiting for their answer's headers, at most: a thousand concurrent `execute` calls
+ * then share 64 connections instead of opening a thousand at once, which keeps the memory of
+ * a Node process (and the server's load) in bounds. Browsers have a lower limit of their own.
+ */
+const MAX_REQUESTS_IN_FLIGHT = 64;
+let requestsInFlight = 0;
+const waitingForSlot = [];
+
+async function limited(send) {
+  if (requestsInFlight >= MAX_REQUESTS_IN_FLIGHT) {
+    await new Promise((resolve) => waitingForSlot.push(resolve));
+  }
+  requestsInFlight += 1;
+  try {
+    return await send();
+  } finally {
+    requestsInFlight -= 1;
+    waitingForSlot.shift()?.();
+  }
 }
 
 /** A `ReadableStream` pulling from an async iterator, so reading waits for the consumer. */
