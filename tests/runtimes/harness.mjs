@@ -170,3 +170,57 @@ export function summaryIn(lines) {
   const line = lines.find((text) => text.startsWith('RESULT '));
   return line === undefined ? undefined : JSON.parse(line.slice('RESULT '.length));
 }
+
+/**
+ * A fresh directory holding `project/`, the project of `makeProjects` with the flow suite
+ * (flow-suite.js) beside the script suite, for the flow matrix.
+ */
+export function makeFlowProject() {
+  const dirs = makeProjects();
+  cpSync(join(HERE, 'flow-suite.js'), join(dirs.project, 'flow-suite.js'));
+  return dirs;
+}
+
+/**
+ * Runs `command` like `run`, but once a `RESULT ` line has been printed the process has
+ * `grace` milliseconds to exit by itself before it is killed, so that a client leaving a
+ * connection open shows as `lingered: true` instead of a long wait for `timeout`.
+ */
+export function runToExit(command, args, { cwd, env, timeout = 60000, grace = 3000 }) {
+  return new Promise((resolvePromise, reject) => {
+    const child = spawn(command, args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const out = [];
+    const err = [];
+    let lingered = false;
+    let graceTimer;
+    child.stdout.on('data', (chunk) => {
+      out.push(chunk);
+      if (graceTimer === undefined && /^RESULT /m.test(Buffer.concat(out).toString('utf8'))) {
+        graceTimer = setTimeout(() => {
+          lingered = true;
+          child.kill('SIGKILL');
+        }, grace);
+      }
+    });
+    child.stderr.on('data', (chunk) => err.push(chunk));
+    const timer = setTimeout(() => child.kill('SIGKILL'), timeout);
+    const stopTimers = () => {
+      clearTimeout(timer);
+      clearTimeout(graceTimer);
+    };
+    child.once('error', (error) => {
+      stopTimers();
+      reject(error);
+    });
+    child.once('close', (code, signal) => {
+      stopTimers();
+      resolvePromise({
+        code,
+        signal,
+        lingered,
+        stdout: Buffer.concat(out).toString('utf8'),
+        stderr: Buffer.concat(err).toString('utf8'),
+      });
+    });
+  });
+}
