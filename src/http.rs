@@ -192,12 +192,17 @@ impl Client {
         let found = match self.get_json(search_url).await {
             Ok(found) => found,
             Err(cause) if !self.stopped() => {
+                // Refused credentials were refused for the create as well: nothing was made,
+                // and the refusal is the answer.
+                let status = Reflect::get(&cause, &"status".into()).unwrap_or_default();
+                if matches!(status.as_f64(), Some(401.0 | 403.0)) {
+                    return Err(cause);
+                }
                 let message = format!(
                     "Creating the execution failed in a way that may hide a success, and the \
                      search for it failed too, so it was not resent: {}",
                     describe(&cause)
                 );
-                let status = Reflect::get(&cause, &"status".into()).unwrap_or_default();
                 return Err(kestra_error(
                     "KestraError",
                     &message,

@@ -149,7 +149,7 @@ test('basic auth: no credentials is an AuthenticationError, the right ones work'
     flow.user = 'admin@kestra.io';
     flow.password = 'Admin1234';
     const execution = await flow.execute('tests', 'protocol');
-    assert.equal(execution.status, 'STARTED');
+    assert.equal(execution.status, 'CREATED');
   } finally {
     await secured.stop();
   }

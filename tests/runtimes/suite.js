@@ -237,11 +237,11 @@ export const cases = {
     equal(error.message, 'refused', 'message');
   },
 
-  'Flow execute without waiting resolves STARTED': async ({ Flow, mockUrl }) => {
+  'Flow execute without waiting resolves the created execution': async ({ Flow, mockUrl }) => {
     if (!mockUrl) throw new Skip('no mock server in this runtime');
     const flow = new Flow({ waitForCompletion: false, hostname: mockUrl });
     const execution = await flow.execute('company.team', 'hello', { name: 'World' });
-    equal(execution.status, 'STARTED', 'status');
+    equal(execution.status, 'CREATED', 'status');
     equal(execution.executionId, 'matrix-1', 'executionId');
     equal(execution.log, null, 'log');
     equal(execution.error, null, 'error');
