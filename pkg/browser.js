@@ -2,8 +2,8 @@
 // compiled asynchronously, since browsers may refuse large synchronous compiles on the
 // main thread.
 
-import init, { Kestra, Flow, fileFromPath, errorClasses } from './dist/kestra_wasm.js';
-import { wasmBytes } from './dist/kestra_wasm_bytes.js';
+import init, { wasmBytes } from './dist/kestra_wasm.js';
+import { Kestra, Flow, fileFromPath, errorClasses } from './dist/kestra_wasm.js';
 
 await init({ module_or_path: wasmBytes() });
 

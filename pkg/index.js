@@ -1,8 +1,8 @@
 // Entry point for Node, Deno, Bun and bundlers: the WebAssembly module is compiled
 // synchronously from embedded bytes, so importing (or requiring) the package is enough.
 
-import { initSync, Kestra, Flow, fileFromPath, errorClasses } from './dist/kestra_wasm.js';
-import { wasmBytes } from './dist/kestra_wasm_bytes.js';
+import { initSync, wasmBytes } from './dist/kestra_wasm.js';
+import { Kestra, Flow, fileFromPath, errorClasses } from './dist/kestra_wasm.js';
 
 initSync({ module: wasmBytes() });
 
