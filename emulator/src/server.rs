@@ -224,6 +224,9 @@ async fn method_not_allowed(OriginalUri(uri): OriginalUri) -> Response {
         .into_response()
 }
 
+/// The most of a refused request's body read before answering 401.
+const REFUSED_BODY_DRAIN_LIMIT: usize = 16 * 1024 * 1024;
+
 /// Checks the credentials of every `/api/v1` call when basic auth or an API token is on.
 async fn authenticate(State(app): State<Shared>, request: Request, next: Next) -> Response {
     let (basic, token) = (&app.config.auth, &app.config.api_token);
@@ -244,6 +247,9 @@ async fn authenticate(State(app): State<Shared>, request: Request, next: Next) -
     if basic_ok || token_ok {
         return next.run(request).await;
     }
+    // Read what the client is still sending (up to a bound) before refusing: a server that
+    // closes mid-upload makes the client fail on a broken pipe instead of reading the 401.
+    let _ = axum::body::to_bytes(request.into_body(), REFUSED_BODY_DRAIN_LIMIT).await;
     let mut refusal = Response::builder().status(StatusCode::UNAUTHORIZED);
     if basic.is_some() {
         refusal = refusal.header(header::WWW_AUTHENTICATE, "Basic");
