@@ -5,6 +5,8 @@
 // Bun and pages. The entry point passes the package's exports, the server's URL and its
 // --kestra-version mode.
 
+import { AssertionError, deepEqual, equal, ok, show } from './suite.js';
+
 /** The basic-auth credentials the server is started with; `:` and `@` must survive. */
 export const CREDENTIALS = { user: 'matrix-user', password: 'p@ss:word' };
 
@@ -26,43 +28,6 @@ const ERROR_CLASSES = [
   ['TimeoutError', 'Error'],
   ['AbortError', 'Error'],
 ];
-
-class AssertionError extends Error {}
-
-function ok(condition, message) {
-  if (!condition) throw new AssertionError(message);
-}
-
-function equal(actual, expected, what) {
-  ok(Object.is(actual, expected), `${what}: expected ${show(expected)}, got ${show(actual)}`);
-}
-
-/** Structural equality of JSON-shaped values. */
-function deepEqual(actual, expected, what) {
-  ok(sameJson(actual, expected), `${what}: expected ${show(expected)}, got ${show(actual)}`);
-}
-
-function sameJson(a, b) {
-  if (Array.isArray(a) || Array.isArray(b)) {
-    return Array.isArray(a) && Array.isArray(b) && a.length === b.length
-      && a.every((item, index) => sameJson(item, b[index]));
-  }
-  if (typeof a === 'object' && a !== null && typeof b === 'object' && b !== null) {
-    const keys = Object.keys(a);
-    return keys.length === Object.keys(b).length
-      && keys.every((key) => Object.hasOwn(b, key) && sameJson(a[key], b[key]));
-  }
-  return Object.is(a, b);
-}
-
-function show(value) {
-  if (value instanceof Error) return `${value.name}: ${value.message}`;
-  try {
-    return JSON.stringify(value) ?? String(value);
-  } catch {
-    return String(value);
-  }
-}
 
 /** The error `promise` rejects with; an assertion failure if it resolves. */
 async function rejection(promise, what) {

@@ -42,21 +42,24 @@ export function capture(action) {
   );
 }
 
-class AssertionError extends Error {}
+/** A failed check of a case. */
+export class AssertionError extends Error {}
 
 /** Thrown by a case that the runtime cannot run, such as a Flow case without a mock. */
 class Skip extends Error {}
 
-function ok(condition, message) {
+/** Fails the case with `message` unless `condition` holds. */
+export function ok(condition, message) {
   if (!condition) throw new AssertionError(message);
 }
 
-function equal(actual, expected, what) {
+/** `actual` is `expected` (`Object.is`). */
+export function equal(actual, expected, what) {
   ok(Object.is(actual, expected), `${what}: expected ${show(expected)}, got ${show(actual)}`);
 }
 
 /** Structural equality of JSON-shaped values (what the printed lines parse back to). */
-function deepEqual(actual, expected, what) {
+export function deepEqual(actual, expected, what) {
   ok(sameJson(actual, expected), `${what}: expected ${show(expected)}, got ${show(actual)}`);
 }
 
@@ -86,7 +89,8 @@ function throws(action, ErrorClass, pattern, what) {
   ok(pattern.test(thrown.message), `${what}: message ${show(thrown.message)} !~ ${pattern}`);
 }
 
-function show(value) {
+/** A value as it reads in a failure message. */
+export function show(value) {
   if (value instanceof Error) return `${value.name}: ${value.message}`;
   try {
     return JSON.stringify(value) ?? String(value);
