@@ -142,9 +142,9 @@ export interface ExecuteOptions {
   /** Kill the execution on the server when the call times out or is aborted. */
   killOnAbort?: boolean;
   /** Called with each new state seen while waiting, and the execution JSON. */
-  onState?: (state: string, execution: ExecutionJson) => void;
+  onState?: (state: string, execution: ExecutionJson) => void | Promise<unknown>;
   /** Called with each log entry as the execution writes it. */
-  onLog?: (entry: LogEntry) => void;
+  onLog?: (entry: LogEntry) => void | Promise<unknown>;
 }
 
 /** Options of `fileFromPath`. */

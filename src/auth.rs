@@ -30,6 +30,29 @@ impl Credentials {
     }
 }
 
+impl Credentials {
+    /// `text` with every secret of these credentials (the password, the token, the encoded
+    /// basic credentials) replaced by `***`: a server may echo a request's headers in an
+    /// error body, and error messages must not carry them further.
+    pub fn redact(&self, text: &str) -> String {
+        let mut secrets: Vec<String> = Vec::new();
+        if let Some(header) = self.authorization() {
+            if let Some((_, value)) = header.split_once(' ') {
+                secrets.push(value.to_owned());
+            }
+        }
+        secrets.extend(self.api_token.iter().cloned());
+        secrets.extend(self.password.iter().cloned());
+        let mut redacted = text.to_owned();
+        // Longer secrets first, so a password inside an encoded pair is not half-replaced.
+        secrets.sort_by_key(|secret| std::cmp::Reverse(secret.len()));
+        for secret in secrets.iter().filter(|secret| secret.len() >= 3) {
+            redacted = redacted.replace(secret.as_str(), "***");
+        }
+        redacted
+    }
+}
+
 /// Why a credential cannot be sent.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum CredentialError {
@@ -122,5 +145,28 @@ mod tests {
             ..Credentials::default()
         };
         assert_eq!(only_password.authorization(), None);
+    }
+
+    #[test]
+    fn secrets_are_redacted() {
+        let basic = Credentials {
+            user: Some("alice".into()),
+            password: Some("s3cr3t".into()),
+            api_token: None,
+        };
+        let echoed = "got Basic YWxpY2U6czNjcjN0 / alice:s3cr3t";
+        assert_eq!(basic.redact(echoed), "got Basic *** / alice:***");
+        let token = Credentials {
+            api_token: Some("tok-123".into()),
+            ..Credentials::default()
+        };
+        assert_eq!(token.redact("Bearer tok-123"), "Bearer ***");
+        // Secrets too short to tell from ordinary text are left alone.
+        let short = Credentials {
+            user: Some("u".into()),
+            password: Some("pw".into()),
+            api_token: None,
+        };
+        assert_eq!(short.redact("pw is short"), "pw is short");
     }
 }

@@ -29,12 +29,26 @@ pub fn kestra_error(class_name: &str, message: &str, fields: Fields<'_>) -> JsVa
 
 /// The text of a thrown JavaScript value: an `Error`'s message, else `String(value)`.
 pub fn describe(value: &JsValue) -> String {
-    if value.is_instance_of::<js_sys::Error>() {
-        if let Some(message) = text_property(value, "message") {
-            return message;
-        }
+    if !value.is_instance_of::<js_sys::Error>() {
+        return host::string_of(value);
     }
-    host::string_of(value)
+    let mut text = text_property(value, "message").unwrap_or_default();
+    // `fetch failed` says little; the causes say what failed (ECONNREFUSED, a bad port...).
+    let mut cause = Reflect::get(value, &JsValue::from_str("cause")).unwrap_or_default();
+    for _ in 0..3 {
+        let Some(message) = text_property(&cause, "message").filter(|m| !m.is_empty()) else {
+            break;
+        };
+        if !text.contains(&message) {
+            text = if text.is_empty() {
+                message
+            } else {
+                format!("{text} ({message})")
+            };
+        }
+        cause = Reflect::get(&cause, &JsValue::from_str("cause")).unwrap_or_default();
+    }
+    text
 }
 
 /// A string property, read with `Reflect.get` so that a throwing getter cannot unwind

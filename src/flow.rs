@@ -316,9 +316,25 @@ impl Flow {
         #[wasm_bindgen(unchecked_param_type = "RequestInit")] init: JsValue,
     ) -> Promise {
         let client = self.settings.client(None);
+        let routes = self.settings.routes();
         future_to_promise(async move {
             if !(init.is_undefined() || init.is_null() || init.is_object()) {
                 return Err(type_error("Flow._makeRequest: init must be an object"));
+            }
+            let is_token =
+                |byte: u8| byte.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&byte);
+            if method.is_empty() || !method.bytes().all(is_token) {
+                return Err(type_error(
+                    "Flow._makeRequest: method must be an HTTP method name",
+                ));
+            }
+            // Credentials go to the Kestra server only; a path is taken relative to it.
+            let url = routes.absolute(&url);
+            if routes::origin_of(&url).is_none() || routes::origin_of(&url) != routes.origin() {
+                return Err(type_error(
+                    "Flow._makeRequest: url must be on the Flow's hostname (or a path on it): \
+                     the credentials are sent with it",
+                ));
             }
             let method = method.to_ascii_uppercase();
             let idempotent = matches!(
@@ -455,8 +471,9 @@ struct Call {
 
 impl Call {
     fn read(settings: &Settings, options: &JsValue) -> Result<Call, JsValue> {
-        if !(options.is_undefined() || options.is_null() || options.is_object()) {
-            return Err(type_error("Flow.execute: options must be an object"));
+        let plain = options.is_object() && host::is_plain(options);
+        if !(options.is_undefined() || options.is_null() || plain) {
+            return Err(type_error("Flow.execute: options must be a plain object"));
         }
         let named = |error: JsValue| type_error(&format!("Flow.execute: {}", describe(&error)));
 
@@ -504,7 +521,7 @@ fn read_labels(options: &JsValue) -> Result<Vec<(String, String)>, JsValue> {
     let Some(labels) = option(options, "labels")? else {
         return Ok(Vec::new());
     };
-    if !labels.is_object() || host::is_array(&labels) || labels.is_function() {
+    if !labels.is_object() || !host::is_plain(&labels) {
         return Err(type_error(
             "Flow.execute: options.labels must be an object of label keys to values",
         ));
@@ -531,6 +548,11 @@ fn read_labels(options: &JsValue) -> Result<Vec<(String, String)>, JsValue> {
         };
         labels::check_label(&key, &text)
             .map_err(|error| type_error(&format!("Flow.execute: {error}")))?;
+        if key == labels::CREATE_ID_KEY {
+            return Err(type_error(&format!(
+                "Flow.execute: label '{key}' is set by this client on every create"
+            )));
+        }
         pairs.push((key, text));
     }
     Ok(pairs)
@@ -554,7 +576,8 @@ fn read_schedule_date(options: &JsValue) -> Result<Option<String>, JsValue> {
     };
     let bad = || {
         type_error(
-            "Flow.execute: options.scheduleDate must be a valid Date or an ISO date-time              with a zone (2026-01-05T10:00:00Z)",
+            "Flow.execute: options.scheduleDate must be a valid Date or an ISO date-time \
+             with a zone (2026-01-05T10:00:00Z)",
         )
     };
     if let Some(date) = date.dyn_ref::<js_sys::Date>() {
@@ -670,16 +693,32 @@ async fn run(
     let client = settings.client(Some(scope.signal()));
     let mut progress = Progress::default();
 
-    let outcome = create_and_wait(settings, call, request, form, &client, &mut progress).await;
+    let outcome = create_and_wait(
+        settings,
+        call,
+        request,
+        form,
+        (&client, &scope),
+        &mut progress,
+    )
+    .await;
     let stop_reason = scope.reason();
+    // Whatever of the call is still open (a stream the server keeps alive) is closed now:
+    // some runtimes (Deno) keep a process alive for a connection nobody reads any more.
+    scope.stop();
     scope.dispose();
     match (outcome, stop_reason) {
         (Ok(execution), _) => Ok(execution),
+        // A callback's Promise rejected: that rejection is the call's.
+        (Err(_), Some(reason)) if reason == "callback" => Err(scope.failure()),
         (Err(_), Some(reason)) if reason == "timeout" || reason == "abort" => {
-            // The clean-up requests get their own, bounded, time.
+            // The clean-up requests get their own, bounded, time, and one retry at most.
             let cleanup = host::abort_scope(&JsValue::UNDEFINED, Some(CLEANUP_SECONDS));
-            let cleanup_client = settings.client(Some(cleanup.signal()));
-            if progress.create_sent && progress.execution_id.is_none() {
+            let mut cleanup_client = settings.client(Some(cleanup.signal()));
+            cleanup_client.policy.retries = cleanup_client.policy.retries.min(1);
+            // Without killOnAbort the caller is answered at once; with it, a create cut off
+            // in flight is looked up, since it may have run all the same.
+            if call.kill_on_abort && progress.create_sent && progress.execution_id.is_none() {
                 // The create was cut off: it may have run all the same.
                 if let Ok(Some(found)) = cleanup_client.find_created(&request.search_url).await {
                     progress.execution_id = execution_id_of(&found, &request.url).ok();
@@ -694,8 +733,9 @@ async fn run(
     }
 }
 
-/// Seconds the requests made after a timeout or an abort (search, kill) may take.
-const CLEANUP_SECONDS: f64 = 30.0;
+/// Seconds the requests made after a timeout or an abort with `killOnAbort` (search, kill)
+/// may take.
+const CLEANUP_SECONDS: f64 = 10.0;
 
 /// What is known of the execution so far, for the errors of a stopped call.
 #[derive(Default)]
@@ -710,7 +750,7 @@ async fn create_and_wait(
     call: &Call,
     request: &CreateRequest,
     form: InputForm,
-    client: &Client,
+    (client, scope): (&Client, &host::AbortScope),
     progress: &mut Progress,
 ) -> Result<FlowExecution, JsValue> {
     let init = js_sys::Object::new();
@@ -737,6 +777,8 @@ async fn create_and_wait(
         });
 
     let mut watch = Watch {
+        execution_id: execution_id.clone(),
+        scope: scope.clone(),
         on_state: call.on_state.clone(),
         last_state: None,
         last_execution: JsValue::UNDEFINED,
@@ -762,15 +804,17 @@ async fn create_and_wait(
 
     let log_tap = Rc::new(RefCell::new(wait::LogTap::default()));
     let log_scope = call.on_log.as_ref().map(|on_log| {
-        let scope = host::abort_scope(&client.signal.clone().into(), None);
+        // Its own scope, inside the call's: the log stream is closed once the result is in.
+        let log_scope = host::abort_scope(&client.signal.clone().into(), None);
         let logs_url = routes.follow_logs(&execution_id).unwrap_or_default();
         wasm_bindgen_futures::spawn_local(wait::stream_logs(
-            settings.client(Some(scope.signal())),
+            settings.client(Some(log_scope.signal())),
             logs_url,
             on_log.clone(),
             log_tap.clone(),
+            scope.clone(),
         ));
-        scope
+        log_scope
     });
 
     let target = Target {
@@ -1006,7 +1050,7 @@ async fn kill(client: &Client, settings: &Settings, execution_id: &str) -> Resul
             last = JsValue::from(response.status());
             continue;
         }
-        let response = http::checked("DELETE", url, response).await?;
+        let response = http::checked(&client.credentials, "DELETE", url, response).await?;
         host::discard_body(&response);
         return Ok(());
     }
@@ -1101,10 +1145,16 @@ fn optional_string(value: &JsValue, what: &str) -> Result<Option<String>, JsValu
     if value.is_undefined() || value.is_null() {
         return Ok(None);
     }
-    value
+    let text = value
         .as_string()
-        .map(Some)
-        .ok_or_else(|| type_error(&format!("{what} must be a string or null")))
+        .ok_or_else(|| type_error(&format!("{what} must be a string or null")))?;
+    // Rust would turn a lone surrogate into U+FFFD: a credential would change unseen.
+    if !value.unchecked_ref::<js_sys::JsString>().is_valid_utf16() {
+        return Err(type_error(&format!(
+            "{what} holds a lone surrogate (invalid UTF-16)"
+        )));
+    }
+    Ok(Some(text))
 }
 
 fn checked_interval(value: &JsValue) -> Result<f64, JsValue> {

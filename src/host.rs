@@ -110,6 +110,7 @@ extern "C" {
     pub fn exported_error_classes() -> JsValue;
 
     /// The cancellation of one `execute` call (see `abortScope` in host.js).
+    #[derive(Clone)]
     pub type AbortScope;
 
     /// Links a new scope to the caller's `signal` and a timeout in seconds.
@@ -144,7 +145,10 @@ extern "C" {
 
     /// Opens the body of `response` for reading.
     #[wasm_bindgen(js_name = textChunks)]
-    pub fn text_chunks(response: &web_sys::Response) -> TextChunks;
+    pub fn text_chunks(
+        response: &web_sys::Response,
+        signal: Option<web_sys::AbortSignal>,
+    ) -> TextChunks;
 
     #[wasm_bindgen(method, js_name = next)]
     fn next_chunk(this: &TextChunks) -> Promise;
@@ -160,10 +164,31 @@ extern "C" {
     #[wasm_bindgen(js_name = randomBytes)]
     fn random_bytes(count: u32) -> js_sys::Uint8Array;
 
-    /// Calls a user callback with two arguments; rethrows what it throws.
+    /// Calls a user callback with two arguments; rethrows what it throws, and fails `scope`
+    /// when it returns a Promise that rejects.
     #[wasm_bindgen(js_name = callBack, catch)]
-    pub fn call_back(callback: &Function, first: &JsValue, second: &JsValue)
-        -> Result<(), JsValue>;
+    pub fn call_back(
+        callback: &Function,
+        first: &JsValue,
+        second: &JsValue,
+        scope: &AbortScope,
+    ) -> Result<(), JsValue>;
+
+    /// What a callback's rejected Promise gave, once the scope failed because of it.
+    #[wasm_bindgen(method)]
+    pub fn failure(this: &AbortScope) -> JsValue;
+
+    /// Whether a value is a plain object (`{}` or `Object.create(null)`).
+    #[wasm_bindgen(js_name = isPlain)]
+    pub fn is_plain(value: &JsValue) -> bool;
+
+    /// Whether a value is a SharedArrayBuffer or a view on one.
+    #[wasm_bindgen(js_name = isSharedBytes)]
+    pub fn is_shared_bytes(value: &JsValue) -> bool;
+
+    /// How a rejected `fetch` failed: `unsent`, `final` or `unknown`.
+    #[wasm_bindgen(js_name = fetchFailure)]
+    pub fn fetch_failure(error: &JsValue) -> String;
 
     /// A file input read from a local path when sent (see `fileFromPath` in host.js).
     #[wasm_bindgen(js_name = fileFromPath)]

@@ -97,6 +97,7 @@ impl Client {
             };
             match (policy.decide(retries, outcome, retry_after), attempt) {
                 (Decision::Accept, Ok(response)) => return Ok(response),
+                (Decision::Accept, Err(cause)) => return Err(network_error(method, url, cause)),
                 (Decision::RetryAfter(seconds), attempt) => {
                     if let Ok(response) = &attempt {
                         host::discard_body(response);
@@ -119,13 +120,13 @@ impl Client {
         idempotent: bool,
     ) -> Result<Response, JsValue> {
         let response = self.send_any_status(method, url, init, idempotent).await?;
-        checked(method, url, response).await
+        checked(&self.credentials, method, url, response).await
     }
 
     /// `GET` of a JSON document.
     pub async fn get_json(&self, url: &str) -> Result<JsValue, JsValue> {
         let response = self.send("GET", url, &JsValue::UNDEFINED, true).await?;
-        read_json(response, "GET", url).await
+        read_json(&self.credentials, response, "GET", url).await
     }
 
     /// `GET` of a text document.
@@ -156,10 +157,10 @@ impl Client {
             match self.policy.decide(retries, outcome, retry_after) {
                 Decision::Accept => {
                     let response = match attempt {
-                        Ok(response) => checked("POST", url, response).await?,
+                        Ok(response) => checked(&self.credentials, "POST", url, response).await?,
                         Err(cause) => return Err(network_error("POST", url, cause)),
                     };
-                    let execution = read_json(response, "POST", url).await?;
+                    let execution = read_json(&self.credentials, response, "POST", url).await?;
                     return Ok(Created { execution });
                 }
                 Decision::RetryAfter(seconds) => {
@@ -228,7 +229,14 @@ impl Client {
 /// The outcome of an attempt and the server's `Retry-After`, in seconds.
 fn outcome_of(attempt: &Result<Response, JsValue>) -> (Outcome, Option<f64>) {
     match attempt {
-        Err(_) => (Outcome::NetworkError, None),
+        Err(error) => {
+            let outcome = match host::fetch_failure(error).as_str() {
+                "unsent" => Outcome::Unsent,
+                "final" => Outcome::Unsendable,
+                _ => Outcome::NetworkError,
+            };
+            (outcome, None)
+        }
         Ok(response) => {
             let retry_after = response
                 .headers()
@@ -242,7 +250,12 @@ fn outcome_of(attempt: &Result<Response, JsValue>) -> (Outcome, Option<f64>) {
 }
 
 /// The response when it is a success; otherwise the typed error it stands for.
-pub async fn checked(method: &str, url: &str, response: Response) -> Result<Response, JsValue> {
+pub async fn checked(
+    credentials: &Credentials,
+    method: &str,
+    url: &str,
+    response: Response,
+) -> Result<Response, JsValue> {
     let status = response.status();
     if response.type_() == web_sys::ResponseType::Opaqueredirect || (300..400).contains(&status) {
         return Err(redirect_error(method, url, &response));
@@ -250,7 +263,7 @@ pub async fn checked(method: &str, url: &str, response: Response) -> Result<Resp
     if response.ok() {
         return Ok(response);
     }
-    Err(http_error(method, url, &response).await)
+    Err(http_error(credentials, method, url, &response).await)
 }
 
 /// A redirect is not followed: it usually means a login page or a proxy, not Kestra.
@@ -278,9 +291,15 @@ fn redirect_error(method: &str, url: &str, response: &Response) -> JsValue {
 }
 
 /// The error of a final error status, with the server's message when it sent one.
-async fn http_error(method: &str, url: &str, response: &Response) -> JsValue {
+async fn http_error(
+    credentials: &Credentials,
+    method: &str,
+    url: &str,
+    response: &Response,
+) -> JsValue {
     let status = response.status();
-    let body = response_text(response, url).await.unwrap_or_default();
+    // A server may echo the request's headers: its words never carry the credentials on.
+    let body = credentials.redact(&response_text(response, url).await.unwrap_or_default());
     let server_message = server_message(&body);
     let class_name = retry::error_class(status);
 
@@ -394,14 +413,22 @@ pub async fn response_text(response: &Response, url: &str) -> Result<String, JsV
 }
 
 /// The body of a response as JSON; anything else (a proxy's HTML page) is a clear error.
-pub async fn read_json(response: Response, method: &str, url: &str) -> Result<JsValue, JsValue> {
+pub async fn read_json(
+    credentials: &Credentials,
+    response: Response,
+    method: &str,
+    url: &str,
+) -> Result<JsValue, JsValue> {
     let text = response_text(&response, url).await?;
     JSON::parse(&text).map_err(|_| {
         let what = if looks_like_html(&text) {
             "an HTML page, not Kestra's API (a proxy or a login page in front of it?)".to_owned()
         } else {
             let preview: String = text.chars().take(200).collect();
-            format!("something that is not JSON: {preview}")
+            format!(
+                "something that is not JSON: {}",
+                credentials.redact(&preview)
+            )
         };
         kestra_error(
             "KestraError",
@@ -410,7 +437,7 @@ pub async fn read_json(response: Response, method: &str, url: &str) -> Result<Js
                 ("status", response.status().into()),
                 ("method", method.into()),
                 ("url", url.into()),
-                ("body", text.as_str().into()),
+                ("body", credentials.redact(&text).into()),
             ],
         )
     })

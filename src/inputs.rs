@@ -5,11 +5,12 @@
 //! left out so the flow's default applies. Blobs, files, bytes and
 //! `[filename, data, contentType]` triples become file parts, always with a file name.
 
-use js_sys::{Array, ArrayBuffer, JSON};
+use js_sys::{Array, ArrayBuffer};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::{Blob, BlobPropertyBag, File};
 
+use crate::encode;
 use crate::errors::{describe, type_error};
 use crate::host;
 use crate::multipart;
@@ -35,7 +36,7 @@ pub fn build_form(inputs: &JsValue) -> Result<InputForm, JsValue> {
     let collection = inputs.is_instance_of::<js_sys::Map>()
         || inputs.is_instance_of::<js_sys::Set>()
         || host::is_array(inputs);
-    if !inputs.is_object() || inputs.is_function() || collection {
+    if !inputs.is_object() || inputs.is_function() || collection || !host::is_plain(inputs) {
         return Err(type_error(
             "Flow.execute: inputs must be a plain object of input ids to values",
         ));
@@ -92,7 +93,14 @@ pub fn build_form(inputs: &JsValue) -> Result<InputForm, JsValue> {
 
 /// The blob and file name of a file input, or `None` for a text input.
 fn file_part(id: &str, value: &JsValue) -> Result<Option<(Blob, String)>, JsValue> {
-    if let Some(blob) = as_blob(value, None)? {
+    let named =
+        |error: JsValue| type_error(&format!("Flow.execute: input '{id}': {}", describe(&error)));
+    if host::is_shared_bytes(value) {
+        return Err(type_error(&format!(
+            "Flow.execute: input '{id}' is a SharedArrayBuffer: copy it into an ArrayBuffer"
+        )));
+    }
+    if let Some(blob) = as_blob(value, None).map_err(named)? {
         let filename = value
             .dyn_ref::<File>()
             .map(|file| file.name())
@@ -115,7 +123,12 @@ fn file_part(id: &str, value: &JsValue) -> Result<Option<(Blob, String)>, JsValu
              but its filename or content type is not a string"
         )));
     };
-    let Some(blob) = as_blob(&data, Some(&content_type))? else {
+    if !multipart::is_header_safe(&content_type) {
+        return Err(type_error(&format!(
+            "Flow.execute: input '{id}' has a content type with control or non-ASCII characters"
+        )));
+    }
+    let Some(blob) = as_blob(&data, Some(&content_type)).map_err(named)? else {
         return Ok(None);
     };
     if filename.is_empty() {
@@ -148,9 +161,9 @@ fn as_blob(value: &JsValue, content_type: Option<&str>) -> Result<Option<Blob>, 
         options.set_type(content_type);
     }
     let parts = Array::of1(value);
-    Ok(Some(Blob::new_with_buffer_source_sequence_and_options(
-        &parts, &options,
-    )?))
+    let blob = Blob::new_with_buffer_source_sequence_and_options(&parts, &options)
+        .map_err(|error| type_error(&format!("its bytes cannot be read: {}", describe(&error))))?;
+    Ok(Some(blob))
 }
 
 /// The text sent for a non-file input.
@@ -170,14 +183,10 @@ fn text_value(id: &str, value: &JsValue) -> Result<String, JsValue> {
         return Ok(String::from(date.to_iso_string()));
     }
     if value.is_object() && !value.is_function() {
-        let json = JSON::stringify(value)
-            .map_err(|error| {
-                type_error(&format!("Flow.execute: input '{id}': {}", describe(&error)))
-            })?
-            .as_string();
-        if let Some(json) = json {
-            return Ok(json);
-        }
+        // The checked JSON of `Kestra.outputs`: a Map is an object and a Set an array, and
+        // what JSON cannot carry (NaN, cycles, opaque objects) is a TypeError naming it.
+        let json = encode::json_text(value, "Flow.execute", &format!("inputs.{id}"))?;
+        return Ok(String::from(json));
     }
     Err(type_error(&format!(
         "Flow.execute: input '{id}' must be a string, number, boolean, Date, JSON value or file"

@@ -35,6 +35,14 @@ pub fn file_part_head(boundary: &str, name: &str, filename: &str, content_type: 
     )
 }
 
+/// Whether a header value (a content type) holds only visible ASCII and spaces, so that it
+/// can neither split the part's headers nor be changed by the host on its way.
+pub fn is_header_safe(value: &str) -> bool {
+    value
+        .bytes()
+        .all(|byte| byte == b' ' || byte.is_ascii_graphic())
+}
+
 /// What follows the value of every part.
 pub const PART_END: &str = "\r\n";
 
@@ -97,5 +105,8 @@ mod tests {
              filename=\"x%22.csv\"\r\nContent-Type: text/csvX-Evil: 1\r\n\r\n"
         );
         assert!(file_part_head("b", "n", "f", "").contains("application/octet-stream"));
+        assert!(is_header_safe("text/csv; charset=utf-8"));
+        assert!(!is_header_safe("text/csv\r\nX: 1"));
+        assert!(!is_header_safe("text/é"));
     }
 }

@@ -11,8 +11,13 @@
 pub enum Outcome {
     /// The server answered with this status.
     Status(u16),
-    /// No answer: the connection failed, was cut, or the request timed out.
+    /// No answer: the connection broke or the request timed out, maybe after it was sent.
     NetworkError,
+    /// No connection was made (refused, unknown name): the request reached nobody.
+    Unsent,
+    /// The request cannot be sent at all (a permission the runtime lacks, a URL or port
+    /// `fetch` refuses, an unreadable file input): another attempt would fail the same way.
+    Unsendable,
 }
 
 /// What to do after an attempt.
@@ -66,7 +71,8 @@ impl RetryPolicy {
         retry_after: Option<f64>,
     ) -> Decision {
         let retryable = match outcome {
-            Outcome::NetworkError => true,
+            Outcome::NetworkError | Outcome::Unsent => true,
+            Outcome::Unsendable => false,
             Outcome::Status(status) => RETRYABLE_STATUSES.contains(&status),
         };
         if !retryable {
@@ -196,6 +202,14 @@ mod tests {
             policy.decide(2, Outcome::NetworkError, None),
             Decision::RetryAfter(4.0)
         );
+        assert_eq!(
+            policy.decide(0, Outcome::Unsent, None),
+            Decision::RetryAfter(1.0)
+        );
+        assert_eq!(
+            policy.decide(0, Outcome::Unsendable, None),
+            Decision::Accept
+        );
         for status in [200, 201, 204, 400, 401, 403, 404, 409, 422, 501, 505] {
             assert_eq!(
                 policy.decide(0, Outcome::Status(status), None),
@@ -245,6 +259,8 @@ mod tests {
         for status in [408, 429, 503, 400, 401, 404, 422] {
             assert!(!is_ambiguous(Outcome::Status(status)), "{status}");
         }
+        assert!(!is_ambiguous(Outcome::Unsent));
+        assert!(!is_ambiguous(Outcome::Unsendable));
     }
 
     #[test]

@@ -76,7 +76,10 @@ pub fn check_hostname(hostname: &str) -> Result<(), RouteError> {
     if authority.contains('@') || (authority.is_empty() && hostname.contains('@')) {
         return Err(RouteError::CredentialsInHostname);
     }
+    let path = rest.get(authority.len()..).unwrap_or("");
+    let dot_segment = path.split('/').any(|segment| matches!(segment, "." | ".."));
     let valid = !authority.is_empty()
+        && !dot_segment
         && !hostname.contains(['?', '#'])
         && !hostname
             .chars()
@@ -187,6 +190,11 @@ impl Routes {
         )
     }
 
+    /// The origin (`scheme://host[:port]`, lowercase) of the server.
+    pub fn origin(&self) -> Option<String> {
+        origin_of(&self.base)
+    }
+
     /// An absolute URL for `reference`, which the server may give relative to its root.
     pub fn absolute(&self, reference: &str) -> String {
         if !reference.starts_with('/') || reference.starts_with("//") {
@@ -223,6 +231,20 @@ impl Routes {
         }
         Ok(url)
     }
+}
+
+/// The origin (`scheme://authority`, lowercase) of an `http(s)` URL; `None` for others.
+pub fn origin_of(url: &str) -> Option<String> {
+    let (scheme, rest) = url.split_once("://")?;
+    let scheme = scheme.to_ascii_lowercase();
+    if scheme != "http" && scheme != "https" {
+        return None;
+    }
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
+    if authority.is_empty() || authority.contains('@') {
+        return None;
+    }
+    Some(format!("{scheme}://{}", authority.to_ascii_lowercase()))
 }
 
 /// Percent-encodes everything but RFC 3986 unreserved characters, UTF-8 first.
@@ -424,6 +446,23 @@ mod tests {
         assert_eq!(routes.absolute("//o/ui"), "//o/ui");
         let bare = Routes::new("http://h:1", None);
         assert_eq!(bare.absolute("/ui/x"), "http://h:1/ui/x");
+    }
+
+    #[test]
+    fn origins() {
+        assert_eq!(
+            origin_of("HTTP://Host:8080/a?b").as_deref(),
+            Some("http://host:8080")
+        );
+        assert_eq!(origin_of("https://h").as_deref(), Some("https://h"));
+        assert_eq!(origin_of("ftp://h/x"), None);
+        assert_eq!(origin_of("/relative"), None);
+        assert_eq!(origin_of("http://u:p@h/"), None);
+        let routes = Routes::new("http://h:1/base/", Some("main"));
+        assert_eq!(routes.origin().as_deref(), Some("http://h:1"));
+        assert!(check_hostname("http://h/p/../q").is_err());
+        assert!(check_hostname("http://h/./q").is_err());
+        assert!(check_hostname("http://h/p..q/").is_ok());
     }
 
     #[test]

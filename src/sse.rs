@@ -16,6 +16,14 @@ pub struct Event {
     pub data: String,
 }
 
+/// The largest event (or line) kept while it is incomplete: a stream that never ends its
+/// line must not take all the memory. An execution's JSON stays far below it.
+pub const MAX_EVENT_BYTES: usize = 64 * 1024 * 1024;
+
+/// The stream sent an event or line larger than [`MAX_EVENT_BYTES`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct EventTooLarge;
+
 /// Reads events out of a stream given chunk by chunk.
 #[derive(Debug, Default)]
 pub struct EventReader {
@@ -36,8 +44,9 @@ impl EventReader {
         EventReader::default()
     }
 
-    /// Reads one decoded chunk; returns the events it completed, in order.
-    pub fn push(&mut self, chunk: &str) -> Vec<Event> {
+    /// Reads one decoded chunk; returns the events it completed, in order, or an error once
+    /// the event being read grows past [`MAX_EVENT_BYTES`].
+    pub fn push(&mut self, chunk: &str) -> Result<Vec<Event>, EventTooLarge> {
         let mut events = Vec::new();
         let mut rest = chunk;
         if !self.started && !rest.is_empty() {
@@ -67,7 +76,11 @@ impl EventReader {
             };
         }
         self.line.push_str(rest);
-        events
+        let pending = self.line.len() + self.data.as_ref().map_or(0, String::len);
+        if pending > MAX_EVENT_BYTES {
+            return Err(EventTooLarge);
+        }
+        Ok(events)
     }
 
     /// Handles one complete line; a blank line dispatches the pending event.
@@ -110,6 +123,27 @@ impl EventReader {
 mod tests {
     use super::*;
 
+    impl EventReader {
+        fn push_ok(&mut self, chunk: &str) -> Vec<Event> {
+            self.push(chunk).expect("events within the limit")
+        }
+    }
+
+    #[test]
+    fn an_endless_line_is_an_error_not_a_leak() {
+        let mut reader = EventReader::new();
+        let chunk = "y".repeat(1024 * 1024);
+        assert_eq!(reader.push("data: "), Ok(Vec::new()));
+        let mut result = Ok(Vec::new());
+        for _ in 0..=64 {
+            result = reader.push(&chunk);
+            if result.is_err() {
+                break;
+            }
+        }
+        assert_eq!(result, Err(EventTooLarge));
+    }
+
     fn event(id: Option<&str>, data: &str) -> Event {
         Event {
             id: id.map(str::to_owned),
@@ -123,7 +157,7 @@ mod tests {
         let mut reader = EventReader::new();
         let body = "id: start\ndata: {\"id\":\"a\"}\n\nid: end\ndata: {\"id\":\"a\",\"x\":1}\n\n";
         assert_eq!(
-            reader.push(body),
+            reader.push_ok(body),
             [
                 event(Some("start"), "{\"id\":\"a\"}"),
                 event(Some("end"), "{\"id\":\"a\",\"x\":1}"),
@@ -135,7 +169,7 @@ mod tests {
     fn every_split_point_gives_the_same_events() {
         let body = "\u{feff}id: start\r\ndata: a\r\n\r\n: comment\rid:progress\revent: x\r\
                     data:b\rdata: c\r\rdata\n\n";
-        let whole = EventReader::new().push(body);
+        let whole = EventReader::new().push_ok(body);
         assert_eq!(whole.len(), 3);
         assert_eq!(whole[1].name, "x");
         assert_eq!(whole[1].data, "b\nc");
@@ -147,8 +181,8 @@ mod tests {
             }
             let mut reader = EventReader::new();
             let (first, second) = body.split_at(split);
-            let mut events = reader.push(first);
-            events.extend(reader.push(second));
+            let mut events = reader.push_ok(first);
+            events.extend(reader.push_ok(second));
             assert_eq!(events, whole, "split at {split}");
         }
     }
@@ -159,7 +193,7 @@ mod tests {
         let mut reader = EventReader::new();
         let mut events = Vec::new();
         for character in body.chars() {
-            events.extend(reader.push(&character.to_string()));
+            events.extend(reader.push_ok(&character.to_string()));
         }
         assert_eq!(events, [event(Some("end"), "{\"é\": \"😀\"}")]);
     }
@@ -167,15 +201,15 @@ mod tests {
     #[test]
     fn events_without_data_or_unfinished_are_not_dispatched() {
         let mut reader = EventReader::new();
-        assert!(reader.push("id: start\n\nevent: x\n\n").is_empty());
-        assert!(reader.push("data: half").is_empty());
-        assert_eq!(reader.push("\n\n"), [event(Some("start"), "half")]);
+        assert!(reader.push_ok("id: start\n\nevent: x\n\n").is_empty());
+        assert!(reader.push_ok("data: half").is_empty());
+        assert_eq!(reader.push_ok("\n\n"), [event(Some("start"), "half")]);
     }
 
     #[test]
     fn unknown_fields_and_nul_ids_are_ignored() {
         let mut reader = EventReader::new();
-        let events = reader.push("retry: 10\nfoo: bar\nid: a\0b\ndata: x\n\n");
+        let events = reader.push_ok("retry: 10\nfoo: bar\nid: a\0b\ndata: x\n\n");
         assert_eq!(events, [event(None, "x")]);
     }
 }

@@ -18,6 +18,10 @@ const NOT_VISIBLE_GRACE_MS: f64 = 5_000.0;
 
 /// The execution seen last, and who hears about new states.
 pub struct Watch {
+    /// The execution's id: events about another execution are ignored.
+    pub execution_id: String,
+    /// The call's scope, which a callback's rejected Promise fails.
+    pub scope: host::AbortScope,
     /// `onState(state, execution)`, when given.
     pub on_state: Option<Function>,
     /// The last state seen, `None` before the first.
@@ -29,6 +33,10 @@ pub struct Watch {
 impl Watch {
     /// Records an execution; calls `onState` when its state differs from the last one.
     pub fn see(&mut self, execution: JsValue) -> Result<Option<ExecutionState>, JsValue> {
+        let id = crate::errors::text_property(&execution, "id");
+        if id.is_some_and(|id| id != self.execution_id) {
+            return Ok(None);
+        }
         let Some(current) = current_state(&execution) else {
             return Ok(None);
         };
@@ -36,7 +44,8 @@ impl Watch {
         if self.last_state.as_deref() != Some(current.as_str()) {
             self.last_state = Some(current.clone());
             if let Some(on_state) = &self.on_state {
-                host::call_back(on_state, &JsValue::from_str(&current), &self.last_execution)?;
+                let state = JsValue::from_str(&current);
+                host::call_back(on_state, &state, &self.last_execution, &self.scope)?;
             }
         }
         Ok(Some(ExecutionState::parse(&current)))
@@ -73,8 +82,12 @@ pub async fn until_terminated(
             .await?;
         let young = host::performance_now() - target.created_at < NOT_VISIBLE_GRACE_MS;
         if !(response.status() == 404 && young) {
-            let response = crate::http::checked("GET", target.status_url, response).await?;
-            let execution = crate::http::read_json(response, "GET", target.status_url).await?;
+            let response =
+                crate::http::checked(&client.credentials, "GET", target.status_url, response)
+                    .await?;
+            let execution =
+                crate::http::read_json(&client.credentials, response, "GET", target.status_url)
+                    .await?;
             match watch.see(execution)? {
                 Some(state) if state.is_terminated() => return Ok(state),
                 Some(_) => {}
@@ -102,10 +115,20 @@ async fn follow(
         let chunk = match chunks.next().await {
             Ok(Some(chunk)) => chunk,
             Ok(None) => return Ok(None),
-            Err(cause) if stopped(client) => return Err(cause),
-            Err(_) => return Ok(None),
+            Err(cause) => {
+                chunks.cancel();
+                if stopped(client) {
+                    return Err(cause);
+                }
+                return Ok(None);
+            }
         };
-        for event in reader.push(&chunk) {
+        let Ok(events) = reader.push(&chunk) else {
+            // An event too large to hold: the status reads take over.
+            chunks.cancel();
+            return Ok(None);
+        };
+        for event in events {
             // The first event holds a stub execution with only its id.
             if event.id.as_deref() == Some("start") {
                 continue;
@@ -148,16 +171,18 @@ async fn open_stream(client: &Client, url: &str) -> Result<Option<host::TextChun
         .unwrap_or_default();
     // Refused credentials would be refused by the status reads too: that is the answer.
     if matches!(response.status(), 401 | 403) {
-        return Err(crate::http::checked("GET", url, response)
-            .await
-            .err()
-            .unwrap_or_default());
+        return Err(
+            crate::http::checked(&client.credentials, "GET", url, response)
+                .await
+                .err()
+                .unwrap_or_default(),
+        );
     }
     if !response.ok() || !content_type.starts_with("text/event-stream") {
         host::discard_body(&response);
         return Ok(None);
     }
-    Ok(Some(host::text_chunks(&response)))
+    Ok(Some(host::text_chunks(&response, client.signal.clone())))
 }
 
 fn stopped(client: &Client) -> bool {
@@ -184,28 +209,44 @@ const LOG_SETTLE_LIMIT_MS: f64 = 1_000.0;
 
 /// Streams live log entries to `on_log` until the client's signal aborts. A throwing
 /// callback stops the stream; its error is kept in the tap for the caller.
-pub async fn stream_logs(client: Client, url: String, on_log: Function, tap: Rc<RefCell<LogTap>>) {
+pub async fn stream_logs(
+    client: Client,
+    url: String,
+    on_log: Function,
+    tap: Rc<RefCell<LogTap>>,
+    scope: host::AbortScope,
+) {
     tap.borrow_mut().last_entry_at = host::performance_now();
     let Ok(Some(chunks)) = open_stream(&client, &url).await else {
         return;
     };
     let mut reader = EventReader::new();
     while let Ok(Some(chunk)) = chunks.next().await {
-        for event in reader.push(&chunk) {
+        let Ok(events) = reader.push(&chunk) else {
+            chunks.cancel();
+            return;
+        };
+        for event in events {
             if event.id.as_deref() == Some("start") {
                 continue;
             }
             let Ok(entry) = JSON::parse(&event.data) else {
                 continue;
             };
+            if !entry.is_object() {
+                continue;
+            }
             tap.borrow_mut().last_entry_at = host::performance_now();
-            if let Err(error) = host::call_back(&on_log, &entry, &JsValue::UNDEFINED) {
+            if let Err(error) = host::call_back(&on_log, &entry, &JsValue::UNDEFINED, &scope) {
                 tap.borrow_mut().failure.get_or_insert(error);
                 chunks.cancel();
                 return;
             }
         }
     }
+    // Stopped (or broken): the body is cancelled too, or some runtimes (Deno) keep the
+    // connection of a stream that never ends, and the process with it.
+    chunks.cancel();
 }
 
 /// Waits, after the execution's end, until the log stream has been quiet for a moment.

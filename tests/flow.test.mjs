@@ -111,12 +111,47 @@ describe('retries', () => {
   test('the default timer really waits (first wait of one second)', async () => {
     const server = await startMockServer({ 'GET /slow': [{ status: 503 }, { status: 204 }] });
     try {
-      const flow = new Flow();
+      const flow = new Flow({ hostname: server.url });
       const started = performance.now();
       const response = await flow._makeRequest('GET', `${server.url}/slow`);
       const elapsed = performance.now() - started;
       assert.equal(response.status, 204);
       assert.ok(elapsed >= 950, `waited only ${elapsed} ms`);
+    } finally {
+      await server.stop();
+    }
+  });
+
+  test('_makeRequest takes paths on the hostname and refuses other origins', async () => {
+    const server = await startMockServer({ 'GET /api/v1/main/x': { text: 'here' } });
+    try {
+      const { flow } = recordingFlow(server, { user: 'alice', password: 's3cr3t-pw' });
+      const response = await flow._makeRequest('GET', '/api/v1/main/x');
+      assert.equal(await response.text(), 'here');
+      assert.match(server.requests[0].headers.authorization, /^Basic /);
+
+      const elsewhere = 'http://127.0.0.2:9/x';
+      await assert.rejects(flow._makeRequest('GET', elsewhere), /must be on the Flow's hostname/);
+      await assert.rejects(flow._makeRequest('GE T', '/x'), TypeError);
+      assert.equal(server.requests.length, 1);
+    } finally {
+      await server.stop();
+    }
+  });
+
+  test('a credential the server echoes is not repeated in the error', async () => {
+    const echo = 'you sent Basic YWxpY2U6czNjcjN0LXB3 (alice:s3cr3t-pw)';
+    const server = await startMockServer({
+      'GET /api/v1/main/executions/1': { status: 400, json: { message: echo } },
+    });
+    try {
+      const { flow } = recordingFlow(server, { user: 'alice', password: 's3cr3t-pw' });
+      const error = await flow.checkStatus('1').then(assert.fail, (failure) => failure);
+      assert.ok(error instanceof HttpError);
+      for (const field of [error.message, error.body, error.serverMessage, error.stack]) {
+        assert.doesNotMatch(field, /s3cr3t|YWxpY2U6czNjcjN0LXB3/);
+      }
+      assert.match(error.serverMessage, /you sent Basic \*\*\* \(alice:\*\*\*\)/);
     } finally {
       await server.stop();
     }
@@ -501,6 +536,100 @@ describe('authentication and settings', () => {
 });
 
 describe('robustness', () => {
+  test('an async callback that rejects rejects the call', async () => {
+    const server = await startMockServer(executionRoutes('/api/v1/main', 'SUCCESS', 'log'));
+    try {
+      const { flow } = recordingFlow(server, { pollInterval: 0 });
+      const boom = new RangeError('async callback failed');
+      const failing = flow.execute('namespace-test', 'flow-test', {}, {
+        onState: async () => {
+          throw boom;
+        },
+      });
+      await assert.rejects(failing, (error) => error === boom);
+    } finally {
+      await server.stop();
+    }
+  });
+
+  test('a create that hangs gives its TimeoutError on time, without clean-up requests', async () => {
+    const { createServer } = await import('node:http');
+    const hung = [];
+    const server = createServer((request) => hung.push(request));
+    await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const flow = new Flow({ hostname: `http://127.0.0.1:${server.address().port}` });
+      const started = performance.now();
+      await assert.rejects(flow.execute('ns', 'f', {}, { timeout: 0.3 }), (error) => {
+        assert.equal(error.name, 'TimeoutError');
+        assert.match(error.message, /before the execution was created/);
+        return true;
+      });
+      assert.ok(performance.now() - started < 2000, 'rejected near its timeout');
+      assert.equal(hung.length, 1, 'no search after the timeout without killOnAbort');
+    } finally {
+      server.closeAllConnections();
+      server.close();
+    }
+  });
+
+  test('a refused connection is retried, then reported as such, with no search', async () => {
+    const { createServer } = await import('node:http');
+    const closed = createServer();
+    await new Promise((resolve) => closed.listen(0, '127.0.0.1', resolve));
+    const { port } = closed.address();
+    await new Promise((resolve) => closed.close(resolve));
+
+    const waits = [];
+    const flow = new Flow({
+      hostname: `http://127.0.0.1:${port}`,
+      retries: 2,
+      sleep: async (seconds) => waits.push(seconds),
+    });
+    await assert.rejects(flow.execute('ns', 'f'), (error) => {
+      assert.ok(error instanceof FailedExponentialBackoff, error.message);
+      assert.match(error.message, /ECONNREFUSED/);
+      assert.equal(error.attempts, 3);
+      return true;
+    });
+    assert.deepEqual(waits, [1, 2], 'retried, and no search between the attempts');
+
+    // Port 9 is one fetch refuses to use: nothing can ever be sent, so nothing is retried.
+    const barred = new Flow({ hostname: 'http://127.0.0.1:9', sleep: async () => assert.fail() });
+    await assert.rejects(barred.execute('ns', 'f'), (error) => {
+      assert.ok(error instanceof KestraError);
+      assert.match(error.message, /could not be sent: fetch failed \(bad port\)/);
+      return true;
+    });
+  });
+
+  test('labels and inputs that would change or lose data are refused', async () => {
+    const server = await startMockServer(executionRoutes('/api/v1/main', 'SUCCESS', ''));
+    try {
+      const { flow } = recordingFlow(server, { waitForCompletion: false });
+      const refused = [
+        [{}, { labels: new Map([['a', 'b']]) }],
+        [{}, { labels: { 'kestra-wasm.create-id': 'mine' } }],
+        [{}, []],
+        [new Map([['a', 1]]), {}],
+        [{ file: ['a.txt', new Uint8Array(1), 'text/plain\r\nX-Injected: 1'] }, {}],
+        [{ config: { ratio: Number.NaN } }, {}],
+      ];
+      for (const [inputs, options] of refused) {
+        await assert.rejects(flow.execute('ns', 'f', inputs, options), TypeError);
+      }
+      assert.equal(server.requests.length, 0);
+
+      await flow.execute('namespace-test', 'flow-test', {
+        config: { byKey: new Map([['a', 1]]), tags: new Set(['x']) },
+      });
+      const form = await formDataOf(server.requests[0]);
+      assert.equal(form.get('config'), '{"byKey":{"a":1},"tags":["x"]}');
+    } finally {
+      await server.stop();
+    }
+  });
+
   test('options may set hostname and credentials; bad values are named', () => {
     const flow = new Flow({
       hostname: 'https://kestra.example/',

@@ -260,6 +260,27 @@ export function stringOf(value) {
   }
 }
 
+/** Whether `value` is a plain object (made by `{}` or `Object.create(null)`). */
+export function isPlain(value) {
+  try {
+    const prototype = Object.getPrototypeOf(value);
+    return prototype === Object.prototype || prototype === null;
+  } catch {
+    return false;
+  }
+}
+
+/** Whether `value` is a SharedArrayBuffer or a view on one. */
+export function isSharedBytes(value) {
+  const Shared = globalThis.SharedArrayBuffer;
+  if (!Shared) return false;
+  try {
+    return value instanceof Shared || (ArrayBuffer.isView(value) && value.buffer instanceof Shared);
+  } catch {
+    return false;
+  }
+}
+
 /** `value instanceof constructor`; throws only for hostile proxies. */
 export function instanceOf(value, constructor) {
   return value instanceof constructor;
@@ -325,10 +346,18 @@ export function abortScope(signal, timeoutSeconds) {
     : setTimeout(() => stop('timeout'), timeoutSeconds * 1000);
   if (signal?.aborted) onAbort();
   else signal?.addEventListener?.('abort', onAbort, { once: true });
+  let failure;
   return {
     signal: controller.signal,
     reason: () => reason,
     stop: () => stop('done'),
+    /** Stops the scope because a callback's Promise rejected; `failure()` returns why. */
+    fail(error) {
+      if (reason !== undefined) return;
+      failure = error;
+      stop('callback');
+    },
+    failure: () => failure,
     dispose() {
       clearTimeout(timer);
       signal?.removeEventListener?.('abort', onAbort);
@@ -366,11 +395,19 @@ export function sleepFor(seconds, custom, signal) {
   });
 }
 
-/** Reads a response body as text chunks: `next()` resolves to a string, `null` at the end. */
-export function textChunks(response) {
+/**
+ * Reads a response body as text chunks: `next()` resolves to a string, `null` at the end.
+ * When `signal` aborts, the body is cancelled outright: a pending read alone does not make
+ * every runtime (Deno) close a connection the server keeps open.
+ */
+export function textChunks(response, signal) {
   const reader = response.body?.getReader();
   const decoder = new TextDecoder();
   let ended = !reader;
+  signal?.addEventListener('abort', () => {
+    ended = true;
+    reader?.cancel().catch(() => {});
+  }, { once: true });
   return {
     async next() {
       if (ended) return null;
@@ -399,9 +436,15 @@ export function randomBytes(count) {
   return globalThis.crypto.getRandomValues(new Uint8Array(count));
 }
 
-/** Calls a user callback; what it returns is ignored, what it throws is rethrown. */
-export function callBack(callback, ...args) {
-  callback(...args);
+/**
+ * Calls a user callback: what it throws is rethrown; when it returns a Promise that rejects,
+ * `scope` fails with the rejection.
+ */
+export function callBack(callback, first, second, scope) {
+  const returned = callback(first, second);
+  if (typeof returned?.then === 'function') {
+    Promise.resolve(returned).catch((error) => scope.fail(error));
+  }
 }
 
 /**
@@ -430,12 +473,17 @@ export async function fileFromPath(path, options = {}) {
   if (typeof filename !== 'string' || filename === '') {
     throw new TypeError('fileFromPath: filename must be a non-empty string');
   }
-  if (typeof contentType !== 'string') {
-    throw new TypeError('fileFromPath: contentType must be a string');
+  if (typeof contentType !== 'string' || !/^[\x20-\x7e]*$/.test(contentType)) {
+    throw new TypeError('fileFromPath: contentType must be a string of printable ASCII');
   }
   if (!nodeFs) throw filesUnavailable(path);
 
-  const stats = await nodeFs.promises.stat(path);
+  let stats;
+  try {
+    stats = await nodeFs.promises.stat(path);
+  } catch (error) {
+    throw new Error(`fileFromPath: cannot read ${path}: ${error.message}`, { cause: error });
+  }
   if (!stats.isFile()) throw new TypeError(`fileFromPath: ${path} is not a file`);
   return new PathFile(path, filename, contentType, stats.size);
 }
@@ -463,6 +511,23 @@ class StreamedBody {
       else total += part.size;
     }
     return total;
+  }
+
+  /** The error for the first file input that cannot be read now, if any. */
+  unreadableFile() {
+    for (const part of this.parts) {
+      if (!(part instanceof PathFile)) continue;
+      try {
+        nodeFs.accessSync(part.path, nodeFs.constants.R_OK);
+        if (!nodeFs.statSync(part.path).isFile()) throw new Error('not a file');
+      } catch (error) {
+        return new UnreadableFileError(
+          `file input ${part.path} cannot be read: ${error.message}`,
+          { cause: error },
+        );
+      }
+    }
+    return undefined;
   }
 
   /** The body's bytes, chunk by chunk, each file opened anew. */
@@ -493,8 +558,10 @@ export function fetchWith(url, init) {
   if (!(body instanceof StreamedBody)) {
     // Event streams stay open for the whole wait: they must not hold a request slot.
     const stream = new Headers(init.headers).get('accept') === 'text/event-stream';
-    return stream ? fetch(url, init) : limited(() => fetch(url, init));
+    return stream ? fetch(url, init) : limited(originOf(url), () => fetch(url, init));
   }
+  const unreadable = body.unreadableFile();
+  if (unreadable) return Promise.reject(unreadable);
 
   const isNode = globalThis.process?.versions?.node && !globalThis.Deno && !globalThis.Bun;
   if (isNode) return nodeRequest(url, init, body);
@@ -507,20 +574,62 @@ export function fetchWith(url, init) {
  * a Node process (and the server's load) in bounds. Browsers have a lower limit of their own.
  */
 const MAX_REQUESTS_IN_FLIGHT = 64;
-let requestsInFlight = 0;
-const waitingForSlot = [];
 
-async function limited(send) {
-  if (requestsInFlight >= MAX_REQUESTS_IN_FLIGHT) {
-    await new Promise((resolve) => waitingForSlot.push(resolve));
+/** Per origin (a server that hangs must not hold up the others): requests sent, waiting. */
+const slots = new Map();
+
+function originOf(url) {
+  try {
+    return new URL(url).origin;
+  } catch {
+    return url;
   }
-  requestsInFlight += 1;
+}
+
+async function limited(origin, send) {
+  let slot = slots.get(origin);
+  if (!slot) {
+    slot = { inFlight: 0, waiting: [] };
+    slots.set(origin, slot);
+  }
+  if (slot.inFlight >= MAX_REQUESTS_IN_FLIGHT) {
+    await new Promise((resolve) => slot.waiting.push(resolve));
+  }
+  slot.inFlight += 1;
   try {
     return await send();
   } finally {
-    requestsInFlight -= 1;
-    waitingForSlot.shift()?.();
+    slot.inFlight -= 1;
+    const next = slot.waiting.shift();
+    if (next) next();
+    else if (slot.inFlight === 0) slots.delete(origin);
   }
+}
+
+/** A file input that cannot be read: nothing is sent, and no retry can help. */
+export class UnreadableFileError extends Error {}
+
+/**
+ * How a rejected `fetch` failed: `unsent` when the connection was never made (refused, name
+ * unknown), so the request reached nobody; `final` when no retry can succeed (a permission
+ * the runtime lacks, a port or URL fetch refuses, a file input that cannot be read); else
+ * `unknown`, which for a create may hide a success.
+ */
+export function fetchFailure(error) {
+  if (error instanceof UnreadableFileError) return 'final';
+  const names = [];
+  for (let cause = error, depth = 0; cause && depth < 4; cause = cause.cause, depth += 1) {
+    names.push(String(cause.name ?? ''), String(cause.code ?? ''), String(cause.message ?? ''));
+  }
+  const text = names.join(' ');
+  if (/NotCapable|PermissionDenied|bad port|Invalid URL|Failed to parse URL/i.test(text)) {
+    return 'final';
+  }
+  if (/ECONNREFUSED|ENOTFOUND|EAI_AGAIN|ConnectionRefused|Connection refused|dns error/i
+    .test(text)) {
+    return 'unsent';
+  }
+  return 'unknown';
 }
 
 /** A `ReadableStream` pulling from an async iterator, so reading waits for the consumer. */
