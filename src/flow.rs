@@ -219,7 +219,7 @@ impl Flow {
     /// Sets the seconds between two status checks.
     #[wasm_bindgen(setter, js_name = pollInterval)]
     pub fn set_poll_interval(&mut self, seconds: &JsValue) -> Result<(), JsValue> {
-        self.settings.poll_interval = checked_interval(seconds)?;
+        self.settings.poll_interval = checked_seconds(seconds, "pollInterval")?;
         Ok(())
     }
 
@@ -703,9 +703,6 @@ async fn run(
     )
     .await;
     let stop_reason = scope.reason();
-    // Whatever of the call is still open (a stream the server keeps alive) is closed now:
-    // some runtimes (Deno) keep a process alive for a connection nobody reads any more.
-    scope.stop();
     scope.dispose();
     match (outcome, stop_reason) {
         (Ok(execution), _) => Ok(execution),
@@ -764,11 +761,11 @@ async fn create_and_wait(
     let created = client
         .create(&request.url, &init, &request.search_url)
         .await?;
-    let execution_id = execution_id_of(&created.execution, &request.url)?;
+    let execution_id = execution_id_of(&created, &request.url)?;
     progress.execution_id = Some(execution_id.clone());
 
     let routes = settings.routes();
-    let url = Reflect::get(&created.execution, &"url".into())
+    let url = Reflect::get(&created, &"url".into())
         .ok()
         .and_then(|url| url.as_string())
         .map(|url| routes.absolute(&url))
@@ -783,7 +780,7 @@ async fn create_and_wait(
         last_state: None,
         last_execution: JsValue::UNDEFINED,
     };
-    let created_state = watch.see(created.execution.clone())?;
+    let created_state = watch.see(created.clone())?;
     progress.state = watch.last_state.clone();
     if !call.wait {
         // A create answers a CREATED execution; an answer without a state means the same.
@@ -791,7 +788,7 @@ async fn create_and_wait(
             execution_id,
             watch.last_state.unwrap_or_else(|| "CREATED".to_owned()),
             url,
-            created.execution,
+            created,
         ));
     }
 
@@ -1155,10 +1152,6 @@ fn optional_string(value: &JsValue, what: &str) -> Result<Option<String>, JsValu
         )));
     }
     Ok(Some(text))
-}
-
-fn checked_interval(value: &JsValue) -> Result<f64, JsValue> {
-    checked_seconds(value, "pollInterval")
 }
 
 /// A number of seconds a host timer can wait.

@@ -24,15 +24,9 @@ pub struct Client {
     pub signal: Option<AbortSignal>,
 }
 
-/// A created execution.
-pub struct Created {
-    /// The execution JSON: the create's answer, or the search result that matched.
-    pub execution: JsValue,
-}
-
 impl Client {
     /// Whether the call was stopped (timeout, abort): nothing is retried then.
-    fn stopped(&self) -> bool {
+    pub fn stopped(&self) -> bool {
         self.signal.as_ref().is_some_and(AbortSignal::aborted)
     }
 
@@ -144,7 +138,7 @@ impl Client {
         url: &str,
         init: &JsValue,
         search_url: &str,
-    ) -> Result<Created, JsValue> {
+    ) -> Result<JsValue, JsValue> {
         let mut retries = 0;
         loop {
             let attempt = self.attempt("POST", url, init).await;
@@ -154,36 +148,33 @@ impl Client {
             let (outcome, retry_after) = outcome_of(&attempt);
             let ambiguous = retry::is_ambiguous(outcome);
 
-            match self.policy.decide(retries, outcome, retry_after) {
+            let wait = match self.policy.decide(retries, outcome, retry_after) {
                 Decision::Accept => {
                     let response = match attempt {
                         Ok(response) => checked(&self.credentials, "POST", url, response).await?,
                         Err(cause) => return Err(network_error("POST", url, cause)),
                     };
-                    let execution = read_json(&self.credentials, response, "POST", url).await?;
-                    return Ok(Created { execution });
+                    return read_json(&self.credentials, response, "POST", url).await;
                 }
-                Decision::RetryAfter(seconds) => {
-                    if let Ok(response) = &attempt {
-                        host::discard_body(response);
-                    }
-                    self.sleep(seconds).await?;
-                    if ambiguous {
-                        if let Some(execution) = self.find_created(search_url).await? {
-                            return Ok(Created { execution });
-                        }
-                    }
-                    retries += 1;
+                Decision::RetryAfter(seconds) => Some(seconds),
+                Decision::GiveUp => None,
+            };
+
+            if let Some(seconds) = wait {
+                if let Ok(response) = &attempt {
+                    host::discard_body(response);
                 }
-                Decision::GiveUp => {
-                    if ambiguous {
-                        if let Some(execution) = self.find_created(search_url).await? {
-                            return Ok(Created { execution });
-                        }
-                    }
-                    return Err(gave_up("POST", url, retries + 1, attempt));
+                self.sleep(seconds).await?;
+            }
+            if ambiguous {
+                if let Some(execution) = self.find_created(search_url).await? {
+                    return Ok(execution);
                 }
             }
+            if wait.is_none() {
+                return Err(gave_up("POST", url, retries + 1, attempt));
+            }
+            retries += 1;
         }
     }
 

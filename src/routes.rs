@@ -197,18 +197,12 @@ impl Routes {
 
     /// An absolute URL for `reference`, which the server may give relative to its root.
     pub fn absolute(&self, reference: &str) -> String {
-        if !reference.starts_with('/') || reference.starts_with("//") {
-            return reference.to_owned();
+        match self.origin() {
+            Some(origin) if reference.starts_with('/') && !reference.starts_with("//") => {
+                format!("{origin}{reference}")
+            }
+            _ => reference.to_owned(),
         }
-        // The origin is the base up to the first `/` after `scheme://`.
-        let after_scheme = self.base.find("://").map_or(0, |index| index + 3);
-        let origin = self
-            .base
-            .get(after_scheme..)
-            .and_then(|rest| rest.find('/'))
-            .and_then(|slash| self.base.get(..after_scheme + slash))
-            .unwrap_or(&self.base);
-        format!("{origin}{reference}")
     }
 
     /// `/api/v1[/{tenant}]/<fixed>/<encoded...>`: the last `encoded_count` parts are values.

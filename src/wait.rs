@@ -115,13 +115,8 @@ async fn follow(
         let chunk = match chunks.next().await {
             Ok(Some(chunk)) => chunk,
             Ok(None) => return Ok(None),
-            Err(cause) => {
-                chunks.cancel();
-                if stopped(client) {
-                    return Err(cause);
-                }
-                return Ok(None);
-            }
+            Err(cause) if client.stopped() => return Err(cause),
+            Err(_) => return Ok(None),
         };
         let Ok(events) = reader.push(&chunk) else {
             // An event too large to hold: the status reads take over.
@@ -160,7 +155,7 @@ async fn open_stream(client: &Client, url: &str) -> Result<Option<host::TextChun
 
     let response = match client.send_any_status("GET", url, &init, false).await {
         Ok(response) => response,
-        Err(cause) if stopped(client) => return Err(cause),
+        Err(cause) if client.stopped() => return Err(cause),
         Err(_) => return Ok(None),
     };
     let content_type = response
@@ -183,13 +178,6 @@ async fn open_stream(client: &Client, url: &str) -> Result<Option<host::TextChun
         return Ok(None);
     }
     Ok(Some(host::text_chunks(&response, client.signal.clone())))
-}
-
-fn stopped(client: &Client) -> bool {
-    client
-        .signal
-        .as_ref()
-        .is_some_and(web_sys::AbortSignal::aborted)
 }
 
 /// What the live log stream shares with the call that started it.
@@ -244,9 +232,6 @@ pub async fn stream_logs(
             }
         }
     }
-    // Stopped (or broken): the body is cancelled too, or some runtimes (Deno) keep the
-    // connection of a stream that never ends, and the process with it.
-    chunks.cancel();
 }
 
 /// Waits, after the execution's end, until the log stream has been quiet for a moment.

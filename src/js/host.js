@@ -502,32 +502,18 @@ class StreamedBody {
     this.parts = parts;
   }
 
-  /** The body's length in bytes, with the files' sizes as they are now. */
+  /**
+   * The body's length in bytes, with the files as they are now; throws an
+   * `UnreadableFileError` for a file input that cannot be read.
+   */
   length() {
     let total = 0;
     for (const part of this.parts) {
       if (typeof part === 'string') total += encoder.encode(part).length;
-      else if (part instanceof PathFile) total += nodeFs.statSync(part.path).size;
+      else if (part instanceof PathFile) total += readableFileSize(part.path);
       else total += part.size;
     }
     return total;
-  }
-
-  /** The error for the first file input that cannot be read now, if any. */
-  unreadableFile() {
-    for (const part of this.parts) {
-      if (!(part instanceof PathFile)) continue;
-      try {
-        nodeFs.accessSync(part.path, nodeFs.constants.R_OK);
-        if (!nodeFs.statSync(part.path).isFile()) throw new Error('not a file');
-      } catch (error) {
-        return new UnreadableFileError(
-          `file input ${part.path} cannot be read: ${error.message}`,
-          { cause: error },
-        );
-      }
-    }
-    return undefined;
   }
 
   /** The body's bytes, chunk by chunk, each file opened anew. */
@@ -541,6 +527,20 @@ class StreamedBody {
 }
 
 const encoder = new TextEncoder();
+
+/** The size of a file input that can be read now; else an `UnreadableFileError`. */
+function readableFileSize(path) {
+  try {
+    nodeFs.accessSync(path, nodeFs.constants.R_OK);
+    const stats = nodeFs.statSync(path);
+    if (!stats.isFile()) throw new Error('not a file');
+    return stats.size;
+  } catch (error) {
+    throw new UnreadableFileError(`file input ${path} cannot be read: ${error.message}`, {
+      cause: error,
+    });
+  }
+}
 
 /** The body of a create: a Blob when everything is in memory, else a `StreamedBody`. */
 export function multipartBody(parts) {
@@ -560,11 +560,16 @@ export function fetchWith(url, init) {
     const stream = new Headers(init.headers).get('accept') === 'text/event-stream';
     return stream ? fetch(url, init) : limited(originOf(url), () => fetch(url, init));
   }
-  const unreadable = body.unreadableFile();
-  if (unreadable) return Promise.reject(unreadable);
+  // Every file is checked (and sized) before a byte is sent: a missing one fails at once.
+  let length;
+  try {
+    length = body.length();
+  } catch (error) {
+    return Promise.reject(error);
+  }
 
   const isNode = globalThis.process?.versions?.node && !globalThis.Deno && !globalThis.Bun;
-  if (isNode) return nodeRequest(url, init, body);
+  if (isNode) return nodeRequest(url, init, body, length);
   return fetch(url, { ...init, body: streamOf(body.chunks()), duplex: 'half' });
 }
 
@@ -647,14 +652,14 @@ function streamOf(chunks) {
 }
 
 /** One request through `node:http` or `node:https`, answered as a web `Response`. */
-function nodeRequest(url, init, body) {
+function nodeRequest(url, init, body, length) {
   const getModule = globalThis.process.getBuiltinModule;
   const transport = getModule(url.startsWith('https:') ? 'node:https' : 'node:http');
   const { Readable, pipeline } = getModule('node:stream');
 
   return new Promise((resolve, reject) => {
     const headers = Object.fromEntries(new Headers(init.headers));
-    headers['content-length'] = String(body.length());
+    headers['content-length'] = String(length);
     const request = transport.request(
       url,
       { method: init.method, headers, signal: init.signal },
